@@ -1,0 +1,39 @@
+"""An in-memory Recorder: keeps the newest decisions for lookup; for tests and in-process use."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from guard.core.decision import Decision
+
+__all__ = ["MemoryRecorder"]
+
+
+class MemoryRecorder:
+    """Holds the last `capacity` decision documents. Not an audit trail: nothing is signed or kept."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self.capacity = capacity
+        self._docs: OrderedDict[str, dict[str, object]] = OrderedDict()
+
+    async def record(self, decision: Decision) -> None:
+        self._docs[decision.id] = decision.to_document()
+        while len(self._docs) > self.capacity:
+            self._docs.popitem(last=False)
+
+    async def get(self, decision_id: str, *, tenant: str | None = None) -> dict[str, object] | None:
+        doc = self._docs.get(decision_id)
+        if doc is None:
+            return None
+        context = doc.get("context")
+        if tenant is not None and isinstance(context, dict) and context.get("tenant") != tenant:
+            return None
+        return doc
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    async def aclose(self) -> None:
+        return None

@@ -1,0 +1,46 @@
+"""Keyed hashing of subject ids: the only form in which a person's id is ever stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from guard.errors import ConfigError
+
+__all__ = ["SubjectHasher", "load_or_create_key"]
+
+
+def load_or_create_key(path: Path, *, size: int = 32) -> bytes:
+    """Read a raw secret key file, creating it (mode 0600) with random bytes on first use."""
+    try:
+        if path.exists():
+            key = path.read_bytes()
+            if len(key) < 16:
+                raise ConfigError(f"The key file {path} is too short ({len(key)} bytes).",
+                                  hint="Delete it to have a new one made, or give a 32-byte key.")
+            return key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_bytes(size)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key)
+        return key
+    except FileExistsError:  # another worker created it between our check and open
+        return path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"Cannot read or create the key file {path}: {exc.strerror}.",
+                          hint="Check the directory exists and is writable, or set the key file path.") from None
+
+
+class SubjectHasher:
+    """HMAC-SHA256 of tenant and subject id, hex; stable across workers that share the key."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def __call__(self, tenant: str, subject: str) -> str:
+        message = f"{tenant}\x00{subject}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()

@@ -1,0 +1,22 @@
+"""Settings of the inspect stage (`detect.*`)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+__all__ = ["DetectSettings", "LLMJudgeSettings"]
+
+
+class LLMJudgeSettings(BaseModel):
+    enabled: bool = False
+    base_url: str = "http://127.0.0.1:8000/v1"
+    model: str = "gpt-4o-mini"
+    api_key_env: str = "OPENAI_API_KEY"
+    timeout_s: float = Field(default=10.0, gt=0)
+
+
+class DetectSettings(BaseModel):
+    enabled: bool = True
+    manipulation: bool = True
+    model_path: str | None = Field(default=None, description="Trained model file; None = the shipped one")
+    llm_judge: LLMJudgeSettings = Field(default_factory=LLMJudgeSettings)

