@@ -149,7 +149,7 @@ class StreamGuard:
     ) -> None:
         self._pipeline = pipeline
         self._exchange = exchange
-        self._decision = decision
+        self.decision = decision
         self._filters = filters
         self._parts: list[str] = []
         self.closed = False
@@ -158,9 +158,9 @@ class StreamGuard:
         # What one filter releases (or flushes) is fed to the next, so order is preserved.
         for name, chunk_filter in self._filters:
             if text:
-                text = await self._pipeline._run(name, self._decision, lambda f=chunk_filter, t=text: f.feed(t)) or ""  # type: ignore[misc]
+                text = await self._pipeline._run(name, self.decision, lambda f=chunk_filter, t=text: f.feed(t)) or ""  # type: ignore[misc]
             if final:
-                text += await self._pipeline._run(name, self._decision, chunk_filter.flush) or ""
+                text += await self._pipeline._run(name, self.decision, chunk_filter.flush) or ""
         return text
 
     async def feed(self, text: str) -> str:
@@ -180,20 +180,20 @@ class StreamGuard:
             await self._close_blocked()
             raise
         except GuardError as exc:
-            await self._pipeline.fail(self._decision, exc)
+            await self._pipeline.fail(self.decision, exc)
             raise
         self._exchange.response_text = "".join(self._parts)
         self.closed = True
-        await self._pipeline.record(self._decision)
+        await self._pipeline.record(self.decision)
         return tail
 
     async def _close_blocked(self) -> None:
-        self._decision.escalate(Action.BLOCK)
+        self.decision.escalate(Action.BLOCK)
         self.closed = True
-        await self._pipeline.record(self._decision)
+        await self._pipeline.record(self.decision)
 
     async def abort(self, error: GuardError) -> None:
         """The stream ended abnormally (upstream cut, client gone): record what happened."""
         if not self.closed:
             self.closed = True
-            await self._pipeline.fail(self._decision, error)
+            await self._pipeline.fail(self.decision, error)

@@ -1,0 +1,1 @@
+"""`guard demo`: a scripted stand-in model server and a short conversation through the proxy."""

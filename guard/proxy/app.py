@@ -1,0 +1,112 @@
+"""The proxy application: `create_app(settings, *, guard=None, upstream_transport=None)`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from guard._guard import Guard
+from guard.core.config import GuardSettings
+from guard.errors import BadRequest, GuardError, NotFound
+from guard.proxy.door import Door
+from guard.proxy.openai_chat import chat_completions, list_models
+from guard.proxy.upstream import Upstream
+
+__all__ = ["create_app"]
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    guard: Guard | None = getattr(request.app.state, "guard", None)
+    if guard is None:
+        return JSONResponse({"status": "starting"}, status_code=503)
+    return JSONResponse({"status": "ready", "stages": [stage.name for stage in guard.pipeline.stages]})
+
+
+async def get_decision(request: Request) -> Response:
+    door = Door(request, api="guard.decisions")
+    decision_id = request.path_params["decision_id"]
+    try:
+        doc = await door.guard.pipeline.recorder.get(decision_id, tenant=door.tenant)
+        if doc is None:
+            raise NotFound("No decision with that id for this tenant.",
+                           hint="Decision ids come from the X-Guard-Decision response header.")
+    except GuardError as error:
+        return await door.failure(error)
+    return JSONResponse(doc)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    door = Door(request, api="unknown")
+    status = exc.status_code if isinstance(exc, StarletteHTTPException) else 404
+    if status == 405:
+        error: GuardError = BadRequest(f"Method {request.method} is not allowed on {request.url.path}.")
+    else:
+        error = NotFound(f"No route {request.method} {request.url.path} on Empathy Guard.",
+                         hint="See docs/api.md for the routes the proxy serves.")
+    return await door.failure(error)
+
+
+def create_app(
+    settings: GuardSettings | None = None,
+    *,
+    guard: Guard | None = None,
+    upstream_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """Build the proxy. Pass `guard` to use a ready pipeline (tests, embedding); otherwise one is
+    built from `settings` when the app starts. `upstream_transport` replaces the network to the
+    model upstreams (tests)."""
+    settings = settings or (guard.settings if guard else GuardSettings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        own = guard is None
+        app.state.guard = guard or Guard.from_config(settings)
+        app.state.upstreams = {
+            "openai": Upstream(settings.upstreams.openai, transport=upstream_transport),
+            "anthropic": Upstream(settings.upstreams.anthropic, transport=upstream_transport,
+                                  auth_header="x-api-key"),
+        }
+        try:
+            yield {}
+        finally:
+            for upstream in app.state.upstreams.values():
+                await upstream.aclose()
+            if own:
+                await app.state.guard.aclose()
+
+    routes = [
+        Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+        Route("/v1/models", list_models, methods=["GET"]),
+        Route("/guard/decisions/{decision_id}", get_decision, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    app = FastAPI(
+        title="Empathy Guard",
+        version=_version(),
+        lifespan=lifespan,
+        routes=routes,
+        exception_handlers={404: _not_found, 405: _not_found},
+    )
+    return app
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("empathy-guard")
+    except PackageNotFoundError:
+        return "0+unknown"

@@ -1,0 +1,276 @@
+"""OpenAI Chat Completions: request body ⇄ Exchange, and the route that runs the pipeline around it."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from typing import Any
+
+import httpx
+import structlog
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from guard.core.decision import Action, Decision
+from guard.core.exchange import Exchange, Message
+from guard.core.pipeline import StreamGuard
+from guard.errors import BadRequest, GuardError, OutputBlocked, UpstreamError
+from guard.proxy.door import Door, set_path
+from guard.proxy.sse import SSEEvent, format_event, iter_events
+
+__all__ = ["chat_completions", "chat_exchange", "list_models"]
+
+log = structlog.get_logger("guard.proxy")
+
+_ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
+_FORWARD_HEADERS = ("authorization", "openai-organization", "openai-project", "user-agent")
+
+
+def _field(condition: bool, message: str) -> None:
+    if not condition:
+        raise BadRequest(message, hint="See the OpenAI Chat Completions reference for the request shape.")
+
+
+def _message_texts(index: int, message: dict[str, Any]) -> list[Message]:
+    role = message["role"]
+    texts: list[Message] = []
+    content = message.get("content")
+    if isinstance(content, str):
+        texts.append(Message(role, content, ("messages", index, "content")))
+    elif isinstance(content, list):
+        for part_index, part in enumerate(content):
+            _field(isinstance(part, dict), f"messages[{index}].content[{part_index}] must be an object.")
+            if part.get("type") == "text":
+                _field(isinstance(part.get("text"), str), f"messages[{index}].content[{part_index}].text must be a string.")
+                texts.append(Message(role, part["text"], ("messages", index, "content", part_index, "text")))
+    else:
+        _field(content is None, f"messages[{index}].content must be a string, an array of parts, or null.")
+    for call_index, call in enumerate(message.get("tool_calls") or []):
+        _field(isinstance(call, dict), f"messages[{index}].tool_calls[{call_index}] must be an object.")
+        arguments = (call.get("function") or {}).get("arguments")
+        if isinstance(arguments, str):
+            path = ("messages", index, "tool_calls", call_index, "function", "arguments")
+            texts.append(Message(role, arguments, path, kind="tool_arguments"))
+    return texts
+
+
+def chat_exchange(body: dict[str, Any], door: Door) -> Exchange:
+    """Validate a Chat Completions body and collect every text that would go upstream."""
+    messages = body.get("messages")
+    _field("messages" in body, "The request needs a 'messages' array.")
+    _field(isinstance(messages, list) and len(messages) > 0, "'messages' must be a non-empty array.")
+    _field(isinstance(body.get("model"), str) and bool(body["model"]), "'model' must be a non-empty string.")
+    _field(isinstance(body.get("stream", False), bool), "'stream' must be true or false.")
+    _field(body.get("n") in (None, 1), "Only n=1 is supported through Empathy Guard (each answer is checked).")
+    user = body.get("user")
+    _field(user is None or isinstance(user, str), "'user' must be a string.")
+    texts: list[Message] = []
+    assert isinstance(messages, list)
+    for index, message in enumerate(messages):
+        _field(isinstance(message, dict), f"messages[{index}] must be an object.")
+        _field(message.get("role") in _ROLES, f"messages[{index}].role must be one of {sorted(_ROLES)}.")
+        texts.extend(_message_texts(index, message))
+    context = door.make_context(user=user)
+    return Exchange(context=context, messages=texts, api="openai.chat", model=body["model"],
+                    stream=bool(body.get("stream", False)))
+
+
+def upstream_body(body: dict[str, Any], exchange: Exchange) -> dict[str, Any]:
+    """The body as it goes upstream: redacted texts written back, the subject id not sent on."""
+    out = copy.deepcopy(body)
+    for message in exchange.messages:
+        set_path(out, message.path, message.text)
+    if out.get("user"):
+        # The subject id is personal; upstream gets the keyed hash (stable, useful for abuse tracking).
+        out["user"] = str(exchange.scratch.get("subject_hash", "anonymous"))
+    return out
+
+
+def _guard_headers(decision: Decision) -> dict[str, str]:
+    return {"X-Guard-Decision": decision.id, "X-Guard-Action": decision.action.value}
+
+
+async def chat_completions(request: Request) -> Response:
+    door = Door(request, api="openai.chat")
+    decision: Decision | None = None
+    try:
+        body = await door.json_body()
+        exchange = chat_exchange(body, door)
+        if exchange.context.subject:
+            exchange.scratch["subject_hash"] = door.guard.hasher(exchange.context.tenant, exchange.context.subject)
+        decision = await door.guard.pipeline.start(exchange)
+        upstream = request.app.state.upstreams["openai"]
+        headers = upstream.headers(dict(request.headers), keep=_FORWARD_HEADERS)
+        payload = upstream_body(body, exchange)
+        if exchange.stream:
+            return await _stream(door, exchange, decision, payload, headers)
+        response = await upstream.request("POST", "/chat/completions", json=payload, headers=headers)
+        passthrough = await _upstream_failure(door, decision, response)
+        if passthrough is not None:
+            return passthrough
+        return await _complete(door, exchange, decision, response)
+    except GuardError as error:
+        return await door.failure(error, decision)
+
+
+async def _upstream_failure(door: Door, decision: Decision, response: httpx.Response) -> Response | None:
+    """A 4xx from upstream is the caller's to see (it is already OpenAI-shaped); a 5xx becomes our 502."""
+    if response.status_code < 400:
+        return None
+    if response.status_code >= 500:
+        raise UpstreamError(f"The model upstream failed with status {response.status_code}.",
+                            status=response.status_code, hint="Try again later.")
+    decision.status = response.status_code
+    decision.error = f"upstream status {response.status_code}"
+    await door.guard.pipeline.record(decision)
+    return Response(response.content, status_code=response.status_code,
+                    media_type=response.headers.get("content-type", "application/json"),
+                    headers=_guard_headers(decision))
+
+
+def _parse_completion(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        raise UpstreamError("The model upstream answered with something that is not JSON.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("choices"), list) or not data["choices"]:
+        raise UpstreamError("The model upstream's answer has no 'choices'.")
+    return data
+
+
+async def _complete(door: Door, exchange: Exchange, decision: Decision, response: httpx.Response) -> Response:
+    data = _parse_completion(response)
+    choice = data["choices"][0]
+    message = choice.get("message") or {}
+    content = message.get("content")
+    exchange.response_text = content if isinstance(content, str) else ""
+    await door.guard.pipeline.finish(exchange, decision)
+    if isinstance(content, str) or exchange.response_text:
+        message["content"] = exchange.response_text
+    if decision.action is Action.BLOCK:
+        choice["finish_reason"] = "content_filter"
+        message.pop("tool_calls", None)
+    choice["message"] = message
+    data["guard"] = {"decision": decision.id, "action": decision.action.value}
+    return JSONResponse(data, headers=_guard_headers(decision))
+
+
+async def _stream(door: Door, exchange: Exchange, decision: Decision, payload: dict[str, Any],
+                  headers: dict[str, str]) -> Response:
+    upstream = door.request.app.state.upstreams["openai"]
+    stack = AsyncExitStack()
+    try:
+        response = await stack.enter_async_context(upstream.stream("/chat/completions", json=payload, headers=headers))
+        if response.status_code >= 400:
+            await response.aread()
+            failure = await _upstream_failure(door, decision, response)
+            await stack.aclose()
+            assert failure is not None
+            return failure
+    except BaseException:
+        await stack.aclose()
+        raise
+    guard_stream = door.guard.pipeline.stream(exchange, decision)
+    body = _relay(response, guard_stream, decision, stack)
+    return StreamingResponse(body, media_type="text/event-stream", headers={
+        **_guard_headers(decision), "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _content_chunk(template: dict[str, Any], text: str, finish_reason: str | None = None) -> dict[str, Any]:
+    return {
+        "id": template.get("id", ""),
+        "object": "chat.completion.chunk",
+        "created": template.get("created", 0),
+        "model": template.get("model", ""),
+        "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": finish_reason}],
+    }
+
+
+async def _relay(response: httpx.Response, guard_stream: StreamGuard, decision: Decision,
+                 stack: AsyncExitStack) -> AsyncIterator[bytes]:
+    """Upstream SSE → pipeline chunk filters → client SSE, one event at a time (never buffered)."""
+    template: dict[str, Any] = {}
+    finished = False
+    try:
+        async for event in iter_events(response.aiter_text()):
+            if event.data.strip() == "[DONE]":
+                break
+            out, template, done = await _relay_event(event, guard_stream, template)
+            finished = finished or done
+            for item in out:
+                yield format_event(item)
+        if not finished:
+            tail = await guard_stream.finish()
+            if tail:
+                yield format_event(_content_chunk(template, tail))
+        yield format_event("[DONE]")
+    except OutputBlocked as blocked:
+        note = "\n\n" + blocked.decision.explain().user
+        final = _content_chunk(template, note, "content_filter")
+        final["guard"] = {"decision": decision.id, "action": "block"}
+        yield format_event(final)
+        yield format_event("[DONE]")
+    except GuardError as error:
+        await guard_stream.abort(error)
+        yield format_event({"error": {"message": str(error), "type": "api_error", "code": error.code},
+                            "guard": {"decision": decision.id}})
+    except httpx.HTTPError as exc:
+        error = UpstreamError(f"The model upstream's stream broke off ({type(exc).__name__}).")
+        await guard_stream.abort(error)
+        yield format_event({"error": {"message": str(error), "type": "api_error", "code": error.code},
+                            "guard": {"decision": decision.id}})
+    finally:
+        if not guard_stream.closed:  # the client went away mid-stream
+            await guard_stream.abort(UpstreamError("The client disconnected before the answer was complete."))
+        await stack.aclose()
+
+
+async def _relay_event(event: SSEEvent, guard_stream: StreamGuard,
+                       template: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any], bool]:
+    try:
+        chunk = event.json()
+    except ValueError:
+        raise UpstreamError("The model upstream sent a stream event that is not JSON.") from None
+    if not isinstance(chunk, dict):
+        raise UpstreamError("The model upstream sent a stream event that is not a JSON object.")
+    if "error" in chunk:
+        raise UpstreamError("The model upstream reported an error mid-stream.")
+    template = template or chunk
+    out: list[dict[str, Any]] = []
+    choices = chunk.get("choices") or []
+    if not choices:
+        return [chunk], template, False  # e.g. the usage chunk
+    choice = choices[0]
+    delta = choice.get("delta") or {}
+    finish = choice.get("finish_reason")
+    choice["finish_reason"] = None  # the end is re-sent after whatever the filters still hold
+    content = delta.get("content")
+    if isinstance(content, str) and content:
+        delta["content"] = await guard_stream.feed(content)
+        if delta["content"] or set(delta) - {"content"}:
+            out.append(chunk)
+    elif delta or finish is None:
+        out.append(chunk)
+    if finish is None:
+        return out, template, False
+    tail = await guard_stream.finish()
+    if tail:
+        out.append(_content_chunk(template, tail))
+    end = _content_chunk(template, "", finish)
+    end["choices"][0]["delta"] = {}
+    end["guard"] = {"decision": guard_stream.decision.id, "action": guard_stream.decision.action.value}
+    out.append(end)
+    return out, template, True
+
+
+async def list_models(request: Request) -> Response:
+    door = Door(request, api="openai.models")
+    try:
+        upstream = request.app.state.upstreams["openai"]
+        response = await upstream.request("GET", "/models", headers=upstream.headers(dict(request.headers),
+                                                                                   keep=_FORWARD_HEADERS))
+        return Response(response.content, status_code=response.status_code,
+                        media_type=response.headers.get("content-type", "application/json"))
+    except GuardError as error:
+        return await door.failure(error)
