@@ -54,6 +54,8 @@ class GuardError(Exception):
     """
 
     code = "guard_error"
+    #: The decision of the exchange that failed, once the pipeline has made one.
+    decision: Decision | None = None
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -89,6 +91,8 @@ class PolicyError(GuardError):
 
 
 class _WithDecision(GuardError):
+    decision: Decision
+
     def __init__(self, message: str, *, decision: Decision, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.decision = decision

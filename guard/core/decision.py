@@ -126,6 +126,7 @@ class Decision:
     status: int = 200
     notices: list[str] = field(default_factory=list)
     explanation: Explanation | None = None
+    recorded: bool = False  # set once the record stage has written it; a decision is recorded once
 
     def escalate(self, action: Action) -> None:
         """Raise the final action; a later, milder verdict never softens an earlier one."""

@@ -90,8 +90,8 @@ class Pipeline:
                 if not decision.allow:
                     await self._deny(decision)
         except GuardError as exc:
-            if not isinstance(exc, PolicyDenied):
-                await self.fail(decision, exc)
+            # The door records the failure: it knows the status the caller will see.
+            exc.decision = exc.decision or decision
             raise
         return decision
 
@@ -113,7 +113,7 @@ class Pipeline:
             for stage in self.stages:
                 await self._run(stage.name, decision, lambda s=stage: s.on_response(exchange, decision))  # type: ignore[misc]
         except GuardError as exc:
-            await self.fail(decision, exc)
+            exc.decision = exc.decision or decision
             raise
         await self.record(decision)
 
@@ -123,14 +123,22 @@ class Pipeline:
         ]
         return StreamGuard(self, exchange, decision, filters)
 
-    async def fail(self, decision: Decision, error: GuardError) -> None:
+    async def fail(self, decision: Decision, error: GuardError, *, status: int | None = None) -> None:
         """Record a decision that ended in an error (upstream failure, stage failure, bad request)."""
         if decision.error is None:
             decision.error = f"{type(error).__name__}: {error.message}"
-        decision.allow = decision.allow and not isinstance(error, PolicyDenied)
+        if status is not None:
+            decision.status = status
+        if status is None or status >= 400:
+            decision.escalate(Action.BLOCK)
         await self.record(decision)
 
     async def record(self, decision: Decision) -> None:
+        """Write the decision once; later calls (e.g. a failure after a denial) change nothing."""
+        if decision.recorded:
+            return
+        decision.recorded = True
+        decision.explanation = None  # explain the final state
         decision.explain()
         await self._run("record", decision, lambda: self.recorder.record(decision))
 

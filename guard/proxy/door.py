@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from guard.core.context import Context
-from guard.core.decision import Action, Decision
-from guard.errors import BadRequest, GuardError, PayloadTooLarge, PolicyDenied
+from guard.core.decision import Decision
+from guard.errors import BadRequest, GuardError, PayloadTooLarge
 from guard.proxy.context import context_from_headers
 from guard.proxy.errors import error_response, status_for
 
@@ -71,22 +71,16 @@ class Door:
 
     async def failure(self, error: GuardError, decision: Decision | None = None) -> JSONResponse:
         """Answer a failed request in the provider's error shape, recording a decision for it."""
-        if isinstance(error, PolicyDenied):
-            decision = error.decision  # the pipeline has recorded it already
-        elif decision is None:
+        decision = error.decision or decision
+        if decision is None:
             decision = Decision(context=self.context or Context(tenant=self.tenant), api=self.api)
             decision.allow = False
-            decision.action = Action.BLOCK
-            decision.status = status_for(error)
-            decision.error = f"{type(error).__name__}: {error.message}"
-            try:
-                await self.guard.pipeline.record(decision)
-            except GuardError:
-                log.error("record_failed", api=self.api, decision=decision.id)
-        else:
-            decision.status = status_for(error)
-            decision.escalate(Action.BLOCK)
-        log.info("request_refused", api=self.api, status=decision.status, code=error.code, decision=decision.id)
+        status = status_for(error)
+        try:
+            await self.guard.pipeline.fail(decision, error, status=status)
+        except GuardError:
+            log.error("record_failed", api=self.api, decision=decision.id)
+        log.info("request_refused", api=self.api, status=status, code=error.code, decision=decision.id)
         return error_response(error, flavor=self.flavor, decision_id=decision.id, action=decision.action.value)
 
 

@@ -143,9 +143,12 @@ async def test_a_failing_stage_fails_closed_without_leaking_its_message(stage: s
     """A crash refuses the exchange with the stage's error class; the library message is not kept."""
     recorder = MemoryRecorder()
     pipeline = Pipeline([Boom(stage)], recorder)
-    with pytest.raises(error):
+    with pytest.raises(error) as caught:
         await pipeline.start(exchange())
+    assert caught.value.decision is not None
+    await pipeline.fail(caught.value.decision, caught.value, status=503)  # what every door does
     (doc,) = recorder._docs.values()
+    assert doc["status"] == 503
     assert doc["stages"][stage]["outcome"] == Outcome.ERROR.value  # type: ignore[index]
     assert "secret text" not in str(doc)
 
