@@ -84,7 +84,7 @@ class EmotionRoute(BaseModel):
 class TenantKey(BaseModel):
     tenant: str
     key_sha256: str = Field(description="hex SHA-256 of the API key; the key itself is never stored")
-    scopes: list[Literal["proxy", "admin"]] = Field(default_factory=lambda: ["proxy"])
+    scopes: list[Literal["proxy", "admin"]] = Field(default_factory=lambda: ["proxy"])  # type: ignore[arg-type]
 
 
 class AuthSettings(BaseModel):

@@ -94,7 +94,8 @@ class ScriptedModel:
         return JSONResponse({
             "id": "chatcmpl-demo", "object": "chat.completion", "created": int(time.time()), "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": len(text.split()), "total_tokens": 1 + len(text.split())},
+            "usage": {"prompt_tokens": 1, "completion_tokens": len(text.split()),
+                      "total_tokens": 1 + len(text.split())},
         })
 
     async def _chunks(self, model: str, text: str) -> AsyncIterator[bytes]:

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from guard._guard import Guard
 from guard.core.config import GuardSettings
@@ -86,21 +86,20 @@ def create_app(
             if own:
                 await app.state.guard.aclose()
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/v1/chat/completions", chat_completions, methods=["POST"]),
         Route("/v1/models", list_models, methods=["GET"]),
         Route("/guard/decisions/{decision_id}", get_decision, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
     ]
-    app = FastAPI(
+    return FastAPI(
         title="Empathy Guard",
         version=_version(),
         lifespan=lifespan,
         routes=routes,
         exception_handlers={404: _not_found, 405: _not_found},
     )
-    return app
 
 
 def _version() -> str:

@@ -34,7 +34,7 @@ def context_from_headers(
     if "subject" not in values and isinstance(user, str) and user.strip():
         values["subject"] = user.strip()
     try:
-        return Context(**values)  # type: ignore[arg-type]
+        return Context.model_validate(values)
     except ValidationError as exc:
         problems = []
         for error in exc.errors()[:5]:

@@ -42,7 +42,8 @@ def _message_texts(index: int, message: dict[str, Any]) -> list[Message]:
         for part_index, part in enumerate(content):
             _field(isinstance(part, dict), f"messages[{index}].content[{part_index}] must be an object.")
             if part.get("type") == "text":
-                _field(isinstance(part.get("text"), str), f"messages[{index}].content[{part_index}].text must be a string.")
+                where = f"messages[{index}].content[{part_index}].text"
+                _field(isinstance(part.get("text"), str), f"{where} must be a string.")
                 texts.append(Message(role, part["text"], ("messages", index, "content", part_index, "text")))
     else:
         _field(content is None, f"messages[{index}].content must be a string, an array of parts, or null.")
@@ -66,8 +67,7 @@ def chat_exchange(body: dict[str, Any], door: Door) -> Exchange:
     user = body.get("user")
     _field(user is None or isinstance(user, str), "'user' must be a string.")
     texts: list[Message] = []
-    assert isinstance(messages, list)
-    for index, message in enumerate(messages):
+    for index, message in enumerate(messages or []):
         _field(isinstance(message, dict), f"messages[{index}] must be an object.")
         _field(message.get("role") in _ROLES, f"messages[{index}].role must be one of {sorted(_ROLES)}.")
         texts.extend(_message_texts(index, message))
@@ -166,8 +166,8 @@ async def _stream(door: Door, exchange: Exchange, decision: Decision, payload: d
             await response.aread()
             failure = await _upstream_failure(door, decision, response)
             await stack.aclose()
-            assert failure is not None
-            return failure
+            if failure is not None:
+                return failure
     except BaseException:
         await stack.aclose()
         raise
@@ -216,9 +216,9 @@ async def _relay(response: httpx.Response, guard_stream: StreamGuard, decision: 
         yield format_event({"error": {"message": str(error), "type": "api_error", "code": error.code},
                             "guard": {"decision": decision.id}})
     except httpx.HTTPError as exc:
-        error = UpstreamError(f"The model upstream's stream broke off ({type(exc).__name__}).")
-        await guard_stream.abort(error)
-        yield format_event({"error": {"message": str(error), "type": "api_error", "code": error.code},
+        broken = UpstreamError(f"The model upstream's stream broke off ({type(exc).__name__}).")
+        await guard_stream.abort(broken)
+        yield format_event({"error": {"message": str(broken), "type": "api_error", "code": broken.code},
                             "guard": {"decision": decision.id}})
     finally:
         if not guard_stream.closed:  # the client went away mid-stream

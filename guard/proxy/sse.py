@@ -58,8 +58,7 @@ class SSEParser:
 
     def close(self) -> list[SSEEvent]:
         """End of stream: an unterminated last event still counts."""
-        events = self.feed("\n\n") if self._buffer or self._data else []
-        return events
+        return self.feed("\n\n") if self._buffer or self._data else []
 
 
 def _line_end(buffer: str) -> tuple[int, int] | None:

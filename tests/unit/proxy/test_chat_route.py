@@ -77,7 +77,8 @@ async def test_content_parts_and_tool_arguments_are_covered(proxy: Any) -> None:
     """Text parts of content arrays and tool-call arguments go through the stages too."""
     client, model = proxy
     body = {"model": "m", "messages": [
-        {"role": "user", "content": [{"type": "text", "text": "Alice here"}, {"type": "image_url", "image_url": {"url": "x"}}]},
+        {"role": "user", "content": [{"type": "text", "text": "Alice here"},
+                                     {"type": "image_url", "image_url": {"url": "x"}}]},
         {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function",
             "function": {"name": "f", "arguments": "{\"who\": \"Alice\"}"}}]},
         {"role": "tool", "tool_call_id": "c1", "content": "ok"},
@@ -110,9 +111,12 @@ async def test_the_user_field_is_replaced_by_a_keyed_hash_upstream(proxy: Any) -
     (json.dumps({"model": "m", "messages": [{"role": "wizard", "content": "x"}]}).encode(), 400, "role"),
     (json.dumps({"model": "m", "messages": [{"role": "user", "content": 5}]}).encode(), 400, "content"),
     (json.dumps({"model": 3, "messages": [{"role": "user", "content": "x"}]}).encode(), 400, "'model'"),
-    (json.dumps({"model": "m", "stream": "yes", "messages": [{"role": "user", "content": "x"}]}).encode(), 400, "'stream'"),
+    (json.dumps({"model": "m", "stream": "yes", "messages": [{"role": "user", "content": "x"}]}).encode(),
+     400, "'stream'"),
 ])
-async def test_bad_input_gets_a_4xx_in_openai_shape_and_a_decision(proxy: Any, raw: bytes, status: int, fragment: str) -> None:
+async def test_bad_input_gets_a_4xx_in_openai_shape_and_a_decision(
+    proxy: Any, raw: bytes, status: int, fragment: str
+) -> None:
     """Each malformed body is refused with a message saying what is wrong, and recorded."""
     client, model = proxy
     response = await client.post("/v1/chat/completions", content=raw, headers={"content-type": "application/json"})

@@ -43,8 +43,8 @@ async def test_upstream_failures_map_to_gateway_errors(
     """5xx, refused connections and junk answers are 502; timeouts are 504; each is recorded."""
     guard = Guard(settings)
     app = create_app(settings, guard=guard, upstream_transport=httpx.MockTransport(handler))
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p") as client:
+    async with app.router.lifespan_context(app), \
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p") as client:
             response = await client.post("/v1/chat/completions", json=BODY)
             assert response.status_code == status
             assert response.json()["error"]["code"] == code
@@ -57,8 +57,8 @@ async def test_an_upstream_4xx_is_passed_through_as_is(settings: GuardSettings) 
     """The upstream's own client errors (bad model name, quota) reach the caller unchanged."""
     guard = Guard(settings)
     app = create_app(settings, guard=guard, upstream_transport=httpx.MockTransport(handler_status(404)))
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p") as client:
+    async with app.router.lifespan_context(app), \
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p") as client:
             response = await client.post("/v1/chat/completions", json=BODY)
     assert response.status_code == 404
     assert response.json()["error"]["message"] == "upstream says no"

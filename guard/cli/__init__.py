@@ -1,0 +1,24 @@
+"""The `guard` command: one Typer app; each area registers its own commands."""
+
+from __future__ import annotations
+
+import typer
+
+from guard.cli import demo, serve
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="guard",
+    help="Empathy Guard: consent policy, PII redaction and manipulation checks between apps and AI models.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+for module in (serve, demo):
+    module.register(app)
+
+
+def main() -> None:
+    app()
