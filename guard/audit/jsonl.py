@@ -1,0 +1,323 @@
+"""The embedded default audit store: append-only JSONL files, one directory per chain.
+
+    <root>/keys/<kid>.pub                    public keys of every writer that ever wrote here
+    <root>/chains/<chain>/writer.lock        held (flock) by the live writer of that chain
+    <root>/chains/<chain>/head.json          the latest signed checkpoint of the chain head
+    <root>/chains/<chain>/000001-20261129.jsonl   segments, rotated by size and UTC day
+    <root>/chains/<chain>/torn-000001.bin    bytes of a torn last line, moved aside at repair
+
+A record is one `os.write` of one line to an O_APPEND file, so a crash can at worst leave the
+last line incomplete; earlier lines are never rewritten. The next writer to start repairs the
+torn tail of every chain whose writer is gone (it can take that chain's lock) by moving the
+incomplete bytes to a `torn-*.bin` file, and says so in the log.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from guard.audit.keys import KeyRing
+from guard.audit.record import RecordFormatError, parse_line
+from guard.audit.sink import ChainData, Witness
+from guard.errors import StateError
+
+if TYPE_CHECKING:
+    from guard.audit.chain import Head, Sealed
+
+__all__ = ["JsonlSink", "JsonlSource", "repair_torn_tails"]
+
+log = structlog.get_logger("guard.audit")
+
+_WITNESS_LIMIT = 64
+_READ_BUFFER = 1 << 20
+
+
+def _chains_dir(root: Path) -> Path:
+    return root / "chains"
+
+
+def _segments(chain_dir: Path) -> list[Path]:
+    return sorted(chain_dir.glob("*.jsonl"))
+
+
+def _atomic_write(path: Path, data: bytes, *, fsync: bool) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    try:
+        os.write(fd, data)
+        if fsync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def _torn_tail(segment: Path) -> int:
+    """The offset where an incomplete last line starts, or -1 if the file ends with a newline."""
+    size = segment.stat().st_size
+    if size == 0:
+        return -1
+    with segment.open("rb") as handle:
+        handle.seek(size - 1)
+        if handle.read(1) == b"\n":
+            return -1
+        block = 1 << 16
+        end = size
+        while end > 0:
+            start = max(0, end - block)
+            handle.seek(start)
+            chunk = handle.read(end - start)
+            newline = chunk.rfind(b"\n")
+            if newline >= 0:
+                return start + newline + 1
+            end = start
+    return 0
+
+
+def _try_lock(path: Path) -> int | None:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o640)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def repair_torn_tails(root: Path, *, skip: str | None = None) -> list[str]:
+    """Cut incomplete last lines off chains whose writer is gone; keep the bytes aside. Returns what was done."""
+    repaired: list[str] = []
+    chains = _chains_dir(root)
+    if not chains.is_dir():
+        return repaired
+    for chain_dir in sorted(chains.iterdir()):
+        if not chain_dir.is_dir() or chain_dir.name == skip:
+            continue
+        segments = _segments(chain_dir)
+        if not segments or _torn_tail(segments[-1]) < 0:
+            continue
+        lock = _try_lock(chain_dir / "writer.lock")
+        if lock is None:  # its writer is alive and mid-write; leave it alone
+            continue
+        try:
+            last = segments[-1]
+            offset = _torn_tail(last)
+            if offset < 0:
+                continue
+            with last.open("r+b") as handle:
+                handle.seek(offset)
+                torn = handle.read()
+                with (chain_dir / f"torn-{last.stem}.bin").open("ab") as aside:
+                    aside.write(torn)
+                handle.truncate(offset)
+            where = f"{chain_dir.name}/{last.name}@{offset}"
+            repaired.append(f"{where} ({len(torn)} bytes)")
+            log.warning("audit_torn_tail_repaired", segment=where, bytes=len(torn))
+        finally:
+            os.close(lock)
+    return repaired
+
+
+def _day(ts: str) -> str:
+    return ts[:10].replace("-", "")
+
+
+class JsonlSink:
+    """Writes one chain as JSONL segments under `root`."""
+
+    blocking = False
+
+    def __init__(self, root: Path, *, fsync: bool = False, rotate_bytes: int = 64 << 20,
+                 rotate_daily: bool = True) -> None:
+        self.root = root
+        self.fsync = fsync
+        self.rotate_bytes = rotate_bytes
+        self.rotate_daily = rotate_daily
+        self._chain_dir: Path | None = None
+        self._lock_fd: int | None = None
+        self._fd: int | None = None
+        self._part = 0
+        self._size = 0
+        self._day = ""
+
+    def start(self, chain_id: str, *, kid: str, public_pem: bytes) -> Witness:
+        try:
+            keys = self.root / "keys"
+            keys.mkdir(parents=True, exist_ok=True)
+            key_file = keys / f"{kid}.pub"
+            if not key_file.exists():
+                _atomic_write(key_file, public_pem, fsync=self.fsync)
+            repair_torn_tails(self.root, skip=chain_id)
+            witness = self._witness()
+            self._chain_dir = _chains_dir(self.root) / chain_id
+            self._chain_dir.mkdir(parents=True, exist_ok=False)
+            self._lock_fd = _try_lock(self._chain_dir / "writer.lock")
+        except OSError as exc:
+            raise StateError(f"Cannot prepare the audit directory {self.root}: {exc.strerror}.",
+                             hint="Check audit.path exists and is writable by this process.") from None
+        if self._lock_fd is None:
+            raise StateError(f"The audit chain {chain_id} is already being written by another process.",
+                             hint="Each writer makes its own chain id; do not share one.")
+        return witness
+
+    def _witness(self) -> Witness:
+        chains = _chains_dir(self.root)
+        if not chains.is_dir():
+            return {}
+        seen: Witness = {}
+        for chain_dir in sorted(chains.iterdir(), reverse=True)[:_WITNESS_LIMIT]:
+            try:
+                head = json.loads((chain_dir / "head.json").read_bytes())
+                seen[chain_dir.name] = {"seq": int(head["seq"]), "hash": str(head["hash"])}
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+        return seen
+
+    def _dir(self) -> Path:
+        if self._chain_dir is None:
+            raise StateError("The audit sink was used before start().", hint="This is a bug; please report it.")
+        return self._chain_dir
+
+    def _open_segment(self, day: str) -> int:
+        chain_dir = self._dir()
+        if self._fd is not None:
+            os.close(self._fd)
+        self._part += 1
+        path = chain_dir / f"{self._part:06d}-{day}.jsonl"
+        self._fd = fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        self._size = 0
+        self._day = day
+        return fd
+
+    def write(self, sealed: Sealed) -> None:
+        day = _day(str(sealed.rec["ts"]))
+        fd = self._fd
+        if (fd is None or (self._size and self._size + len(sealed.line) > self.rotate_bytes)
+                or (self.rotate_daily and day != self._day)):
+            fd = self._open_segment(day)
+        view = memoryview(sealed.line)
+        try:
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            if self.fsync:
+                os.fsync(fd)
+        except OSError as exc:
+            raise StateError(f"Cannot write the audit log under {self.root}: {exc.strerror}.",
+                             hint="Free disk space or fix permissions; exchanges are refused until then.") from None
+        self._size += len(sealed.line)
+
+    def checkpoint(self, head: Head) -> None:
+        try:
+            _atomic_write(self._dir() / "head.json", head.to_bytes(), fsync=self.fsync)
+        except OSError as exc:
+            raise StateError(f"Cannot write the audit checkpoint under {self.root}: {exc.strerror}.",
+                             hint="Free disk space or fix permissions.") from None
+
+    def find(self, decision_id: str) -> dict[str, Any] | None:
+        return find_decision(self.root, decision_id)
+
+    def close(self) -> None:
+        for fd in (self._fd, self._lock_fd):
+            if fd is not None:
+                os.close(fd)
+        self._fd = self._lock_fd = None
+
+
+def _id_day(decision_id: str) -> str | None:
+    """The UTC day a UUIDv7 id was made, to skip segments that started later."""
+    try:
+        ms = uuid.UUID(decision_id).int >> 80
+    except ValueError:
+        return None
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y%m%d")
+
+
+def find_decision(root: Path, decision_id: str) -> dict[str, Any] | None:
+    """Scan the segments (newest first) for a decision record with this id."""
+    day = _id_day(decision_id)
+    if day is None:
+        return None
+    needle = f'"id":"{decision_id}"'.encode()
+    chains = _chains_dir(root)
+    if not chains.is_dir():
+        return None
+    for chain_dir in sorted(chains.iterdir(), reverse=True):
+        for segment in reversed(_segments(chain_dir)):
+            if segment.stem.rsplit("-", 1)[-1] > day:
+                continue
+            with segment.open("rb", buffering=_READ_BUFFER) as handle:
+                for line in handle:
+                    if needle in line:
+                        try:
+                            rec = parse_line(line).rec
+                        except RecordFormatError:
+                            continue
+                        doc = rec.get("decision")
+                        if isinstance(doc, dict) and doc.get("id") == decision_id:
+                            return doc
+    return None
+
+
+class JsonlSource:
+    """Reads every chain under `root` for verification and reports."""
+
+    def __init__(self, root: Path, *, trusted_keys: Path | None = None) -> None:
+        self.root = root
+        self.trusted_keys = trusted_keys
+
+    def describe(self) -> str:
+        return str(self.root)
+
+    def keyring(self) -> KeyRing:
+        return KeyRing.from_dir(self.trusted_keys or self.root / "keys")
+
+    def chains(self) -> list[ChainData]:
+        chains = _chains_dir(self.root)
+        if not chains.is_dir():
+            return []
+        return [self._chain(path) for path in sorted(chains.iterdir()) if path.is_dir()]
+
+    def _chain(self, chain_dir: Path) -> ChainData:
+        segments = _segments(chain_dir)
+        torn: list[str] = []
+        if segments:
+            offset = _torn_tail(segments[-1])
+            if offset >= 0:
+                size = segments[-1].stat().st_size
+                torn.append(f"{chain_dir.name}/{segments[-1].name}@{offset} ({size - offset} bytes)")
+        head_path = chain_dir / "head.json"
+        head = head_path.read_bytes() if head_path.exists() else None
+        return ChainData(
+            chain_id=chain_dir.name,
+            lines=lambda: _read_lines(chain_dir, segments),
+            first_line=lambda: _first_line(segments),
+            head=head,
+            torn=torn,
+        )
+
+
+def _read_lines(chain_dir: Path, segments: list[Path]) -> Iterator[tuple[str, bytes]]:
+    for segment in segments:
+        where = f"{chain_dir.name}/{segment.name}"
+        with segment.open("rb", buffering=_READ_BUFFER) as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.endswith(b"\n"):  # an incomplete last line is a torn tail, reported apart
+                    yield f"{where}:{number}", line
+
+
+def _first_line(segments: list[Path]) -> bytes | None:
+    if not segments:
+        return None
+    with segments[0].open("rb") as handle:
+        line = handle.readline()
+    return line if line.endswith(b"\n") else None

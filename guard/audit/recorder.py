@@ -1,0 +1,144 @@
+"""The record stage: seals each finished decision into the writer's chain and serves it back.
+
+Appending is a short critical section (number, hash, sign, one write) under a lock, so records of
+concurrent exchanges land in one well-ordered chain. Recent decision documents stay in an LRU so
+`GET /guard/decisions/{id}` is a dictionary lookup; older ones are found in the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import threading
+import time
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+from guard.audit.canonical import canonical_bytes
+from guard.audit.chain import ChainWriter, Sealed
+from guard.audit.keys import SigningKey, public_pem
+from guard.errors import BadRequest
+
+if TYPE_CHECKING:
+    from guard.audit.sink import AuditSink
+    from guard.core.decision import Decision
+
+__all__ = ["AuditRecorder", "Receipt"]
+
+_EVENT_KIND = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+Receipt = dict[str, Any]
+
+
+class AuditRecorder:
+    """A `Recorder` (guard.core.stage) that writes a signed, hash-chained audit trail."""
+
+    def __init__(self, sink: AuditSink, key: SigningKey, *, checkpoint_every: int = 100,
+                 checkpoint_seconds: float = 1.0, recent: int = 10_000) -> None:
+        self.sink = sink
+        self.chain = ChainWriter(key)
+        self.checkpoint_every = checkpoint_every
+        self.checkpoint_seconds = checkpoint_seconds
+        self.recent_capacity = recent
+        self._recent: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._checkpointed_seq = -1
+        self._checkpointed_at = time.monotonic()
+        self._closed = False
+        self._start()
+
+    @property
+    def chain_id(self) -> str:
+        return self.chain.chain_id
+
+    def _start(self) -> None:
+        key = self.chain.key
+        witness = self.sink.start(self.chain.chain_id, kid=key.kid, public_pem=public_pem(key.public))
+        start = {"pid": os.getpid(), "kid": key.kid, "witness": witness}
+        with self._lock:
+            self.sink.write(self.chain.seal("chain.start", {"start": start}))
+            self._checkpoint()
+
+    def _checkpoint(self, *, closed: bool = False) -> None:
+        self.sink.checkpoint(self.chain.head(closed=closed))
+        self._checkpointed_seq = self.chain.seq
+        self._checkpointed_at = time.monotonic()
+
+    def append(self, kind: str, fields: dict[str, Any]) -> Sealed:
+        """Seal and store one record now (synchronous; callers in async code use `record`)."""
+        with self._lock:
+            if self._closed:
+                from guard.errors import StateError
+
+                raise StateError("The audit recorder is closed.", hint="Record before shutting down.")
+            sealed = self.chain.seal(kind, fields)
+            self.sink.write(sealed)
+            due = (self.chain.seq - self._checkpointed_seq >= self.checkpoint_every
+                   or time.monotonic() - self._checkpointed_at >= self.checkpoint_seconds)
+            if due:
+                self._checkpoint()
+        return sealed
+
+    async def _append(self, kind: str, fields: dict[str, Any]) -> Sealed:
+        if self.sink.blocking:
+            return await asyncio.to_thread(self.append, kind, fields)
+        return self.append(kind, fields)
+
+    async def record(self, decision: Decision) -> None:
+        doc = decision.to_document()
+        await self._append("decision", {"decision": doc})
+        self._remember(doc)
+
+    async def append_event(self, kind: str, payload: dict[str, Any]) -> Receipt:
+        """Record something that is not an exchange, e.g. `consent.granted` or `subject.erased`.
+
+        `payload` must hold no raw personal value: pass subject hashes (SubjectHasher), purposes,
+        regions and times. Returns a receipt {chain, seq, hash} the caller may keep as proof.
+        """
+        if not _EVENT_KIND.match(kind) or len(kind) > 64:
+            raise BadRequest("Audit event kinds are dotted lower_snake_case names such as 'consent.granted'.",
+                             hint="Rename the event kind.")
+        try:
+            canonical_bytes(payload)
+        except (TypeError, ValueError):
+            raise BadRequest("The audit event payload must be plain JSON (no NaN, no objects).",
+                             hint="Convert times to ISO strings and sets to sorted lists.") from None
+        sealed = await self._append("event", {"event": {"type": kind, "payload": payload}})
+        return {"chain": self.chain_id, "seq": sealed.seq, "hash": sealed.hash}
+
+    def _remember(self, doc: dict[str, Any]) -> None:
+        if self.recent_capacity <= 0:
+            return
+        with self._lock:
+            self._recent[str(doc["id"])] = doc
+            while len(self._recent) > self.recent_capacity:
+                self._recent.popitem(last=False)
+
+    async def get(self, decision_id: str, *, tenant: str | None = None) -> dict[str, object] | None:
+        doc = self._recent.get(decision_id)
+        if doc is None:
+            doc = await asyncio.to_thread(self.sink.find, decision_id)
+        if doc is None:
+            return None
+        context = doc.get("context")
+        if tenant is not None and (not isinstance(context, dict) or context.get("tenant") != tenant):
+            return None
+        return doc
+
+    def close(self) -> None:
+        """Seal the chain with a `chain.end` record and a closed checkpoint; idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                self.sink.write(self.chain.seal("chain.end", {}))
+                self._checkpoint(closed=True)
+            finally:
+                self.sink.close()
+
+    async def aclose(self) -> None:
+        if self.sink.blocking:
+            await asyncio.to_thread(self.close)
+        else:
+            self.close()
