@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from guard.audit.canonical import sha256_hex
 from guard.audit.keys import SigningKey
@@ -57,8 +58,7 @@ def test_modified_record_is_named(store: Store) -> None:
 def test_modified_and_rehashed_record_is_named(store: Store) -> None:
     """Re-hashing an edited record (and all after it) still fails its signature: the first is named."""
     def change(lines: list[bytes]) -> list[bytes]:
-        forger = SigningKey.from_private(__import__("cryptography.hazmat.primitives.asymmetric.ed25519",
-                                                    fromlist=["x"]).Ed25519PrivateKey.generate())
+        forger = SigningKey.from_private(Ed25519PrivateKey.generate())
         prev = parse_line(lines[4]).hash
         out = lines[:5]
         for line in lines[5:]:
@@ -72,7 +72,8 @@ def test_modified_and_rehashed_record_is_named(store: Store) -> None:
 
     _chain, problems = _tampered(store, change)
     modified = [p for p in problems if p.startswith("modified:")]
-    assert modified[0].startswith("modified:5:") and "signature" in modified[0]
+    assert modified[0].startswith("modified:5:")
+    assert "signature" in modified[0]
     assert len(modified) == 1  # the re-hashed followers are folded into the one finding
 
 
@@ -85,16 +86,16 @@ def test_deleted_record_is_named(store: Store) -> None:
 
 def test_inserted_copy_is_named(store: Store) -> None:
     """Replaying a genuine record a second time is reported as an insertion of that copy."""
-    _chain, problems = _tampered(store, lambda lines: lines[:9] + [lines[3]] + lines[9:])
+    _chain, problems = _tampered(store, lambda lines: [*lines[:9], lines[3], *lines[9:]])
     assert len(problems) == 1
-    assert problems[0].startswith("inserted:3:") and "second copy of seq 3" in problems[0]
+    assert problems[0].startswith("inserted:3:")
+    assert "second copy of seq 3" in problems[0]
 
 
 def test_inserted_forgery_is_named(store: Store) -> None:
     """A forged record claiming an existing seq is reported as inserted, not as a modification."""
     def change(lines: list[bytes]) -> list[bytes]:
-        forger = SigningKey.from_private(__import__("cryptography.hazmat.primitives.asymmetric.ed25519",
-                                                    fromlist=["x"]).Ed25519PrivateKey.generate())
+        forger = SigningKey.from_private(Ed25519PrivateKey.generate())
         rec = dict(parse_line(lines[6]).rec)
         rec["decision"] = dict(rec["decision"], action="block")
         forged, _ = encode_line(rec, kid=parse_line(lines[6]).kid, sign=forger.sign)
@@ -102,7 +103,8 @@ def test_inserted_forgery_is_named(store: Store) -> None:
 
     _chain, problems = _tampered(store, change)
     assert len(problems) == 1
-    assert problems[0].startswith("inserted:6:") and "forged" in problems[0]
+    assert problems[0].startswith("inserted:6:")
+    assert "forged" in problems[0]
 
 
 def test_reordered_records_are_named(store: Store) -> None:
