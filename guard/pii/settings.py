@@ -29,6 +29,7 @@ class PIISettings(BaseModel):
     models: dict[str, str] = Field(default_factory=dict, description="spaCy model per extra language")
     entities: list[str] | None = Field(default=None, description="Entity types to look for; None = all supported")
     thresholds: dict[str, float] = Field(default_factory=dict, description="Minimum score per entity type")
+    score_threshold: float = Field(default=0.4, ge=0.0, le=1.0, description="Minimum score for other types")
     default_operator: Operator = "placeholder"
     operators: dict[str, Operator] = Field(default_factory=dict, description="Operator per entity type")
     allow_list: list[str] = Field(default_factory=list, description="Terms never redacted")
@@ -39,4 +40,7 @@ class PIISettings(BaseModel):
     vault_ttl_s: int = Field(default=86_400, gt=0)
     restore: bool = Field(default=True, description="Put the person's own pseudonymised values back in answers")
     output_check: bool = Field(default=True, description="Look for other people's personal data in answers")
-    cache_size: int = Field(default=4096, ge=0)
+    cache_size: int = Field(default=4096, ge=0, description="Analysed texts remembered (offsets only)")
+    stream_window: int = Field(
+        default=48, ge=16, le=1024, description="Characters of a streamed answer held back for the output check"
+    )

@@ -1,0 +1,336 @@
+"""The analyzer: spaCy NER (the `ner` pipe only) plus pattern recognizers, built once per process.
+
+Why not Presidio's `AnalyzerEngine` as is: it runs the whole spaCy pipeline (tagger, parser,
+lemmatizer) for context words and about thirty recognizers on every call. Here only the NER pipe
+runs, only on texts with a capitalised word, in batches (`nlp.pipe`), and results are cached per
+text, so a chat client resending twenty turns of history pays for the new turn only. The cache
+keeps offsets, never values, keyed by a SHA-256 of language and text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+from guard.errors import ConfigError
+from guard.pii.entities import DEFAULT_ENTITIES, SUPPORTED_ENTITIES
+from guard.pii.recognizers import SpanRecognizer, build_recognizers, follows_version_cue
+from guard.pii.spans import Span, resolve_overlaps
+
+if TYPE_CHECKING:
+    from guard.pii.settings import PIISettings
+
+__all__ = ["Analyzer", "PIIAnalyzer", "load_ner"]
+
+_NER_LABELS = {
+    "PERSON": "PERSON",
+    "PER": "PERSON",
+    "GPE": "LOCATION",
+    "LOC": "LOCATION",
+    "FAC": "LOCATION",
+    "ORG": "ORGANIZATION",
+    "NORP": "NRP",
+    "DATE": "DATE_TIME",
+    "TIME": "DATE_TIME",
+}
+_NER_SCORE = 0.85
+_CAPITALISED = re.compile(r"(?<![\w'])[A-ZÀ-ÞĀ-Ž][a-zß-ÿā-ž]")
+_HAS_DIGIT = re.compile(r"\d")
+# Names of products and cloud services the small model takes for people or places.
+_TECH_TERMS = frozenset(
+    [
+        "s3",
+        "eks",
+        "ec2",
+        "ecs",
+        "gke",
+        "aks",
+        "aws",
+        "gcp",
+        "rds",
+        "iam",
+        "vpc",
+        "lambda",
+        "azure",
+        "kubernetes",
+        "k8s",
+        "docker",
+        "github",
+        "gitlab",
+        "jira",
+        "slack",
+        "zoom",
+        "teams",
+        "excel",
+        "outlook",
+        "gmail",
+        "linux",
+        "ubuntu",
+        "windows",
+        "macos",
+        "ios",
+        "android",
+        "python",
+        "java",
+        "rust",
+        "chatgpt",
+        "gpt",
+        "claude",
+        "gemini",
+        "siri",
+        "alexa",
+        "copilot",
+        "redis",
+        "postgres",
+        "postgresql",
+        "kafka",
+        "terraform",
+        "nginx",
+    ]
+)
+# Single capitalised words that open sentences in chats and that the model sometimes tags.
+_NOT_PERSON = frozenset(
+    [
+        "hi",
+        "hey",
+        "hello",
+        "thanks",
+        "thank",
+        "please",
+        "sorry",
+        "ok",
+        "okay",
+        "yes",
+        "no",
+        "yeah",
+        "dear",
+        "bye",
+        "lol",
+        "omg",
+        "ugh",
+        "wow",
+        "well",
+        "so",
+        "individual",
+        "zero",
+        "someone",
+        "somebody",
+        "everyone",
+        "nobody",
+        "mom",
+        "dad",
+        "mum",
+        "mother",
+        "father",
+        "sister",
+        "brother",
+        "grandma",
+        "grandpa",
+        "therapist",
+        "doctor",
+        "nurse",
+        "boss",
+    ]
+)
+_NAME_SUFFIX = re.compile(r"^(?:,?\s+(?:Jr|Sr)\.?|\s+(?:II|III|IV)\b)")
+_POSSESSIVE = re.compile(r"(?:'s|’s|')$")
+
+
+class PIIAnalyzer(Protocol):
+    """Finds personal data; the stages depend on this, tests may pass their own."""
+
+    entities: frozenset[str]
+
+    def analyze_batch(self, texts: Sequence[str], language: str = "en", *, cache: bool = True) -> list[list[Span]]: ...
+
+
+def load_ner(model: str) -> Any:
+    """Load a spaCy model with only its NER pipe (and what NER itself needs)."""
+    import spacy
+
+    try:
+        nlp = spacy.load(
+            model,
+            exclude=[
+                "tagger",
+                "parser",
+                "attribute_ruler",
+                "lemmatizer",
+                "senter",
+                "morphologizer",
+                "trainable_lemmatizer",
+            ],
+        )
+    except OSError:
+        raise ConfigError(
+            f"The spaCy model {model!r} is not installed.",
+            hint="Install the model package (see docs/pii.md), or set pii.ner: false for patterns only.",
+        ) from None
+    if "ner" not in nlp.pipe_names:
+        raise ConfigError(f"The spaCy model {model!r} has no NER pipe.", hint="Use a model with named entities.")
+    # A tok2vec that only tagger/parser listened to is dead weight once they are gone.
+    if "tok2vec" in nlp.pipe_names and not getattr(nlp.get_pipe("tok2vec"), "listening_components", ["?"]):
+        nlp.remove_pipe("tok2vec")
+    return nlp
+
+
+def resolve_entities(settings: PIISettings) -> frozenset[str]:
+    wanted = set(settings.entities if settings.entities is not None else DEFAULT_ENTITIES)
+    wanted |= {c.entity for c in settings.custom} | set(settings.deny_list)
+    unknown = wanted - SUPPORTED_ENTITIES - {c.entity for c in settings.custom} - set(settings.deny_list)
+    if unknown:
+        raise ConfigError(
+            f"pii.entities names unsupported entity types: {', '.join(sorted(unknown))}.",
+            hint="See docs/pii.md for the supported types, or add a pii.custom recognizer for them.",
+        )
+    return frozenset(wanted)
+
+
+class _OffsetCache:
+    """Bounded LRU of analysis results (offsets and types only, never values)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[bytes, tuple[Span, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: bytes) -> tuple[Span, ...] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return found
+
+    def put(self, key: bytes, spans: Sequence[Span]) -> None:
+        if self._size <= 0:
+            return
+        with self._lock:
+            self._items[key] = tuple(spans)
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+class Analyzer:
+    """NER + patterns for each configured language; one instance per process, shared by workers' tasks."""
+
+    def __init__(self, settings: PIISettings, *, nlp: dict[str, Any] | None = None) -> None:
+        self.entities = resolve_entities(settings)
+        self._settings = settings
+        self._allow = frozenset(term.strip().casefold() for term in settings.allow_list)
+        self._thresholds = {**_DEFAULT_THRESHOLDS, **settings.thresholds}
+        self._default_threshold = settings.score_threshold
+        languages = list(dict.fromkeys(["en", *settings.languages]))
+        self.languages = tuple(languages)
+        self._recognizers: dict[str, list[SpanRecognizer]] = {
+            lang: build_recognizers(settings, lang, self.entities) for lang in languages
+        }
+        self._nlp: dict[str, Any] = dict(nlp or {})
+        if nlp is None and settings.ner and self.entities & _NER_ENTITIES:
+            models = {"en": settings.model, **settings.models}
+            for lang in languages:
+                if lang in models:
+                    self._nlp[lang] = load_ner(models[lang])
+        digest = hashlib.sha256(settings.model_dump_json().encode()).digest()
+        self._salt = digest[:16]
+        self.cache = _OffsetCache(settings.cache_size)
+
+    def language_for(self, language: str) -> str:
+        """The configured language closest to a context's language (English if none matches)."""
+        return language if language in self._recognizers else "en"
+
+    def analyze(self, text: str, language: str = "en") -> list[Span]:
+        return self.analyze_batch([text], language)[0]
+
+    def analyze_batch(self, texts: Sequence[str], language: str = "en", *, cache: bool = True) -> list[list[Span]]:
+        """Spans per text, non-overlapping and sorted; cached texts are not analysed again."""
+        language = self.language_for(language)
+        results: list[list[Span] | None] = [None] * len(texts)
+        keys: list[bytes] = []
+        misses: list[int] = []
+        for index, text in enumerate(texts):
+            key = hashlib.sha256(self._salt + language.encode() + b"\x00" + text.encode()).digest()
+            keys.append(key)
+            hit = self.cache.get(key) if cache else None
+            if hit is not None:
+                results[index] = list(hit)
+            elif text.strip():
+                misses.append(index)
+            else:
+                results[index] = []
+        if misses:
+            found = self._analyze_fresh([texts[i] for i in misses], language)
+            for index, spans in zip(misses, found, strict=True):
+                results[index] = spans
+                if cache:
+                    self.cache.put(keys[index], spans)
+        return [spans or [] for spans in results]
+
+    def _analyze_fresh(self, texts: list[str], language: str) -> list[list[Span]]:
+        ner = self._ner(texts, language)
+        out: list[list[Span]] = []
+        for text, ner_spans in zip(texts, ner, strict=True):
+            spans = list(ner_spans)
+            for recognizer in self._recognizers[language]:
+                spans.extend(s for s in recognizer.find(text) if s.entity in self.entities)
+            out.append(resolve_overlaps(s for s in spans if self._keep(text, s)))
+        return out
+
+    def _ner(self, texts: list[str], language: str) -> list[list[Span]]:
+        nlp = self._nlp.get(language)
+        results: list[list[Span]] = [[] for _ in texts]
+        if nlp is None:
+            return results
+        todo = [i for i, text in enumerate(texts) if _CAPITALISED.search(text)]
+        for index, doc in zip(todo, nlp.pipe([texts[i] for i in todo], batch_size=32), strict=True):
+            text = texts[index]
+            for ent in doc.ents:
+                entity = _NER_LABELS.get(ent.label_)
+                if entity is None or entity not in self.entities:
+                    continue
+                span = _tidy(text, Span(entity, ent.start_char, ent.end_char, _NER_SCORE))
+                if span is not None:
+                    results[index].append(span)
+        return results
+
+    def _keep(self, text: str, span: Span) -> bool:
+        value = text[span.start : span.end]
+        if value.strip().casefold() in self._allow:
+            return False
+        if span.score < self._thresholds.get(span.entity, self._default_threshold):
+            return False
+        return not (span.entity in _VERSIONED and follows_version_cue(text, span.start))
+
+
+_NER_ENTITIES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP", "DATE_TIME"})
+_VERSIONED = frozenset({"IP_ADDRESS", "DATE_TIME", "PHONE_NUMBER", "US_SSN", "US_BANK_NUMBER"})
+# Weak-pattern types only count with a context word ("passport", "license", "account").
+_DEFAULT_THRESHOLDS = {"US_DRIVER_LICENSE": 0.6, "US_BANK_NUMBER": 0.4, "US_PASSPORT": 0.4}
+
+
+def _tidy(text: str, span: Span) -> Span | None:
+    """Trim and extend an NER span; None if it is not a plausible name or place."""
+    start, end = span.start, span.end
+    value = text[start:end]
+    trimmed = _POSSESSIVE.sub("", value).rstrip(" .,;:")
+    end = start + len(trimmed)
+    lowered = trimmed.casefold()
+    if not trimmed or lowered in _TECH_TERMS or lowered in _NOT_PERSON:
+        return None
+    if span.entity in {"PERSON", "LOCATION"} and not any(ch.isupper() for ch in trimmed):
+        return None
+    if span.entity == "PERSON":
+        if _HAS_DIGIT.search(trimmed) or (trimmed.isupper() and len(trimmed) <= 5):
+            return None
+        if suffix := _NAME_SUFFIX.match(text[end : end + 6]):
+            end += suffix.end()
+    return Span(span.entity, start, end, span.score)

@@ -1,0 +1,95 @@
+"""Putting values back: one pass over the answer, whole or streamed, for a fixed set of stand-ins.
+
+The set holds the conversation's placeholders (`<PERSON_1>` → the value), pseudonyms (as whole
+words) and the escaped placeholder-shaped text the user typed (`<⁠PERSON_1>` → `<PERSON_1>`).
+Matching literals in one pass means a restored value is never scanned again, so a value that
+itself looks like a placeholder cannot trigger a second replacement.
+
+Streaming holds back only a tail that could still grow into one of the literals, so at most the
+longest literal minus one character is ever withheld.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+
+__all__ = ["RestoreFilter", "Restorer"]
+
+
+class Restorer:
+    """Replaces known literals with their originals. `bounded` literals must stand as whole words."""
+
+    def __init__(self, exact: Mapping[str, str], bounded: Mapping[str, str]) -> None:
+        self._table = {**exact, **bounded}
+        parts = []
+        if exact:
+            parts.append("|".join(map(re.escape, sorted(exact, key=len, reverse=True))))
+        if bounded:
+            parts.append(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(bounded, key=len, reverse=True))) + r")(?!\w)")
+        self._pattern = re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
+        self._bounded = frozenset(bounded)
+        self._prefixes = {lit[:k] for lit in self._table for k in range(1, len(lit) + 1)}
+        self.longest = max((len(lit) for lit in self._table), default=0)
+
+    def __bool__(self) -> bool:
+        return self._pattern is not None
+
+    def apply(self, text: str) -> tuple[str, int]:
+        """The text with every literal replaced, and how many were replaced."""
+        if self._pattern is None:
+            return text, 0
+        count = 0
+
+        def one(match: re.Match[str]) -> str:
+            nonlocal count
+            count += 1
+            return self._table[match.group(0)]
+
+        return self._pattern.sub(one, text), count
+
+    def hold_from(self, text: str, previous: str) -> int:
+        """Where the tail that might still become a literal starts (len(text) if none)."""
+        for index in range(max(0, len(text) - self.longest), len(text)):
+            tail = text[index:]
+            if tail not in self._prefixes:
+                continue
+            before = text[index - 1] if index else previous
+            # A complete bounded literal is held too: the next character may extend the word.
+            if any(lit.startswith(tail) and (lit != tail or lit in self._bounded)
+                   and (lit not in self._bounded or not _wordish(before)) for lit in self._table):
+                return index
+        return len(text)
+
+
+def _wordish(char: str) -> bool:
+    return bool(char) and (char.isalnum() or char == "_")
+
+
+class RestoreFilter:
+    """ChunkFilter that restores stand-ins in a streamed answer, split across chunks or not."""
+
+    def __init__(self, restorer: Restorer, on_restore: Callable[[int], None]) -> None:
+        self._restorer = restorer
+        self._held = ""
+        self._last = ""
+        self._on_restore = on_restore
+
+    def _release(self, text: str) -> str:
+        out, count = self._restorer.apply(text)
+        if count:
+            self._on_restore(count)
+        if text:
+            self._last = text[-1]
+        return out
+
+    async def feed(self, text: str) -> str:
+        pending = self._held + text
+        cut = self._restorer.hold_from(pending, self._last)
+        self._held = pending[cut:]
+        return self._release(pending[:cut])
+
+    async def flush(self) -> str:
+        pending, self._held = self._held, ""
+        return self._release(pending)
+

@@ -1,0 +1,189 @@
+"""The redact and restore stages: placeholders per conversation, operators, output check, restore."""
+
+from __future__ import annotations
+
+import pytest
+
+from guard.core.decision import Decision, Outcome
+from guard.errors import RedactionError
+from guard.pii.stages import RedactStage
+
+from .conftest import StageFactory, chat, redact_request
+
+SARAH = "Hi, I'm Sarah Connor, call me at (415) 555-2671 or sarah.connor@example.com."
+
+
+async def test_every_supported_value_becomes_a_typed_numbered_placeholder(make_stages: StageFactory) -> None:
+    """By default each value is replaced by `<TYPE_N>` and only counts reach the decision."""
+    redact, _ = make_stages()
+    exchange = chat(SARAH)
+    decision = await redact_request(redact, exchange)
+    assert exchange.messages[0].text == "Hi, I'm <PERSON_1>, call me at <PHONE_NUMBER_1> or <EMAIL_ADDRESS_1>."
+    assert dict(decision.redactions) == {"PERSON": 1, "PHONE_NUMBER": 1, "EMAIL_ADDRESS": 1}
+    assert decision.stages["redact"].outcome is Outcome.CHANGED
+    assert "Sarah" not in str(decision.to_document())
+
+
+async def test_prepare_sets_signals_without_changing_messages(make_stages: StageFactory) -> None:
+    """prepare fills pii_types and special categories (health) and leaves the text alone."""
+    redact, _ = make_stages()
+    exchange = chat("I'm Sarah Connor and my depression got worse since the diagnosis.")
+    await redact.prepare(exchange)
+    assert exchange.signals.pii_types == {"PERSON"}
+    assert "health" in exchange.signals.special_categories
+    assert exchange.messages[0].text.startswith("I'm Sarah Connor")
+
+
+async def test_all_roles_and_tool_arguments_are_covered(make_stages: StageFactory) -> None:
+    """System prompts, assistant turns and tool-call JSON arguments are redacted like user text."""
+    redact, _ = make_stages()
+    exchange = chat("You assist Dr. Priya Patel.", "Sure.", '{"to": "ann.lee@example.com", "body": "hi"}',
+                    roles=("system", "assistant", "assistant"))
+    exchange.messages[2].kind = "tool_arguments"
+    await redact_request(redact, exchange)
+    assert exchange.messages[0].text == "You assist Dr. <PERSON_1>."
+    assert exchange.messages[2].text == '{"to": "<EMAIL_ADDRESS_1>", "body": "hi"}'
+
+
+async def test_placeholders_are_stable_across_turns(make_stages: StageFactory) -> None:
+    """`<PERSON_1>` stays Sarah in the next turn, and a new person gets the next number."""
+    redact, _ = make_stages()
+    await redact_request(redact, chat("I'm Sarah Connor."))
+    second = chat("I'm Sarah Connor.", "My brother Kyle Reese called.")
+    await redact_request(redact, second)
+    assert [m.text for m in second.messages] == ["I'm <PERSON_1>.", "My brother <PERSON_2> called."]
+
+
+async def test_conversations_do_not_share_numbers(make_stages: StageFactory) -> None:
+    """Another conversation id starts its own numbering, so nothing links the two."""
+    redact, _ = make_stages()
+    await redact_request(redact, chat("I'm Sarah Connor.", conversation="a"))
+    other = chat("My friend is Kyle Reese.", conversation="b")
+    await redact_request(redact, other)
+    assert other.messages[0].text == "My friend is <PERSON_1>."
+
+
+@pytest.mark.parametrize("obligation", [
+    [{"entity": "EMAIL_ADDRESS", "operator": "mask"}, {"entity": "PERSON", "operator": "keep"}],
+    {"EMAIL_ADDRESS": "mask", "PERSON": "keep"},
+])
+async def test_policy_obligations_choose_operators(make_stages: StageFactory, obligation: object) -> None:
+    """The admit policy's redact obligation overrides operators, as a list or as a mapping."""
+    redact, _ = make_stages()
+    exchange = chat("I'm Sarah Connor, write to ann@example.com")
+    decision = await redact_request(redact, exchange, redact=obligation)
+    assert exchange.messages[0].text == "I'm Sarah Connor, write to ***@*******.***"
+    assert dict(decision.redactions) == {"EMAIL_ADDRESS": 1}
+
+
+async def test_an_unknown_operator_fails_closed(make_stages: StageFactory) -> None:
+    """An operator nobody implements is an error, not a silent pass-through."""
+    redact, _ = make_stages()
+    with pytest.raises(RedactionError, match="Unknown redaction operator"):
+        await redact_request(redact, chat("I'm Sarah Connor"), redact={"PERSON": "shred"})
+
+
+@pytest.mark.parametrize("operator", ["hash", "encrypt", "pseudonym", "mask"])
+async def test_no_detected_value_goes_upstream(make_stages: StageFactory, operator: str) -> None:
+    """Whatever the operator (but keep), no detected value appears verbatim in what goes upstream."""
+    redact, _ = make_stages(default_operator=operator)
+    exchange = chat(SARAH)
+    await redact.prepare(exchange)
+    spans = redact.analyzer.analyze(SARAH)
+    decision = Decision(context=exchange.context)
+    await redact.on_request(exchange, decision)
+    upstream = exchange.messages[0].text
+    assert spans
+    for span in spans:
+        assert SARAH[span.start:span.end] not in upstream
+
+
+async def test_a_typed_placeholder_never_gets_a_name_back(make_stages: StageFactory) -> None:
+    """A user who types `<PERSON_1>` gets `<PERSON_1>` back, not the name that placeholder stands for."""
+    redact, restore = make_stages()
+    exchange = chat("I'm Sarah Connor. What does <PERSON_1> mean?")
+    decision = await redact_request(redact, exchange)
+    upstream = exchange.messages[0].text
+    assert upstream.count("<PERSON_1>") == 1  # ours; the typed one is escaped
+    exchange.response_text = upstream  # the model echoes everything
+    await restore.on_response(exchange, decision)
+    assert exchange.response_text == "I'm Sarah Connor. What does <PERSON_1> mean?"
+
+
+async def test_restore_puts_own_values_back_and_can_be_turned_off(make_stages: StageFactory) -> None:
+    """Placeholders in the answer become the person's values again, unless pii.restore is false."""
+    for restore_on, expected in [(True, "Hello Sarah Connor!"), (False, "Hello <PERSON_1>!")]:
+        redact, restore = make_stages(restore=restore_on)
+        exchange = chat("I'm Sarah Connor.")
+        decision = await redact_request(redact, exchange)
+        exchange.response_text = "Hello <PERSON_1>!"
+        await restore.on_response(exchange, decision)
+        assert exchange.response_text == expected
+
+
+async def test_pseudonyms_are_restored(make_stages: StageFactory) -> None:
+    """With the pseudonym operator the model sees a realistic name, and the answer gets the real one."""
+    redact, restore = make_stages(operators={"PERSON": "pseudonym"})
+    exchange = chat("I'm Sarah Connor.")
+    decision = await redact_request(redact, exchange)
+    fake = exchange.messages[0].text.removeprefix("I'm ").rstrip(".")
+    assert fake != "Sarah Connor" and fake[0].isupper()
+    exchange.response_text = f"Nice to meet you, {fake}. {fake}'s plan is good."
+    await restore.on_response(exchange, decision)
+    assert exchange.response_text == "Nice to meet you, Sarah Connor. Sarah Connor's plan is good."
+
+
+async def test_output_check_removes_other_peoples_data(make_stages: StageFactory) -> None:
+    """Someone else's phone number in the answer is replaced and counted as output:PHONE_NUMBER."""
+    redact, _ = make_stages()
+    exchange = chat("I'm Sarah Connor, my number is (415) 555-2671.")
+    decision = await redact_request(redact, exchange)
+    exchange.response_text = "<PERSON_1>, ring Dr. Miles Dyson on +44 20 7946 0958."
+    await redact.on_response(exchange, decision)
+    assert exchange.response_text == "<PERSON_1>, ring Dr. <PERSON> on <PHONE_NUMBER>."
+    assert decision.redactions["output:PHONE_NUMBER"] == 1
+    assert decision.redactions["output:PERSON"] == 1
+
+
+async def test_output_check_leaves_the_persons_own_values(make_stages: StageFactory) -> None:
+    """A value the person gave (kept by policy) is theirs and stays in the answer."""
+    redact, _ = make_stages(operators={"PHONE_NUMBER": "keep"})
+    exchange = chat("My number is (415) 555-2671.")
+    decision = await redact_request(redact, exchange)
+    exchange.response_text = "I will call (415) 555-2671."
+    await redact.on_response(exchange, decision)
+    assert exchange.response_text == "I will call (415) 555-2671."
+
+
+async def test_exchange_without_conversation_or_subject_is_self_contained(make_stages: StageFactory) -> None:
+    """Without ids nothing is stored, but the answer of that exchange is still restored."""
+    redact, restore = make_stages()
+    exchange = chat("I'm Sarah Connor.", conversation=None, subject=None)
+    decision = await redact_request(redact, exchange)
+    exchange.response_text = "Hi <PERSON_1>"
+    await restore.on_response(exchange, decision)
+    assert exchange.response_text == "Hi Sarah Connor"
+    assert isinstance(redact, RedactStage)
+
+
+async def test_erasure_forgets_a_subjects_values(make_stages: StageFactory) -> None:
+    """After erase(tenant, subject hash) an old placeholder is no longer restored."""
+    from .conftest import HASHER
+
+    redact, restore = make_stages()
+    await redact_request(redact, chat("I'm Sarah Connor."))
+    assert await redact.vault.erase("default", HASHER("default", "u-1")) == 1
+    later = chat("Hello")
+    decision = await redact_request(redact, later)
+    later.response_text = "Bye <PERSON_1>"
+    await restore.on_response(later, decision)
+    assert later.response_text == "Bye <PERSON_1>"
+
+
+async def test_disabled_redaction_changes_nothing(make_stages: StageFactory) -> None:
+    """pii.enabled = false passes messages through untouched."""
+    redact, _ = make_stages(enabled=False)
+    exchange = chat(SARAH)
+    decision = await redact_request(redact, exchange)
+    assert exchange.messages[0].text == SARAH
+    assert not decision.redactions
