@@ -78,7 +78,8 @@ def generate_key_file(path: Path) -> SigningKey:
     except FileExistsError:
         raise ConfigError(
             f"The signing key file {path} already exists.",
-            hint="Choose another path, or move the old key away first (keep its .pub to verify old records).",
+            hint="Choose another path, or run `guard audit keygen --rotate` to retire the old key "
+            "(its public key stays available to verify old records).",
         ) from None
     except OSError as exc:
         raise ConfigError(f"Cannot write the signing key file {path}: {exc.strerror}.",
