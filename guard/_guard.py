@@ -39,7 +39,9 @@ class Guard:
         self.hasher = hasher or SubjectHasher(os.urandom(32))
         self.services: dict[str, Any] = dict(services or {})
         self.pipeline = Pipeline(
-            stages, recorder or MemoryRecorder(), fail_open=self.settings.pipeline.fail_open
+            # `is None`, not `or`: an empty recorder (len 0) is falsy but must still be used.
+            stages, recorder if recorder is not None else MemoryRecorder(),
+            fail_open=self.settings.pipeline.fail_open,
         )
 
     @classmethod

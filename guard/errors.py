@@ -9,6 +9,7 @@ provider-shaped body.
     ├── BadRequest             the caller's request cannot be understood (400)
     │   └── PayloadTooLarge    the body exceeds the configured limit (413)
     ├── AuthError              missing or wrong proxy API key (401)
+    │   └── AccessDenied       a valid key without the scope the route needs (403)
     ├── NotFound               no such decision, consent or route for this tenant (404)
     ├── PolicyError            the policy engine failed or the bundle is broken (fail closed, 503)
     ├── PolicyDenied           the admit policy refused the exchange (403); carries the Decision
@@ -17,8 +18,9 @@ provider-shaped body.
     ├── RedactionError         PII analysis or anonymisation failed (fail closed, 503)
     ├── DetectionError         a detector failed (fail closed, 503)
     ├── StateError             consent store, vault or audit sink unavailable (fail closed, 503)
-    └── UpstreamError          the model upstream failed (502)
-        └── UpstreamTimeout    the model upstream did not answer in time (504)
+    ├── UpstreamError          the model upstream failed (502)
+    │   └── UpstreamTimeout    the model upstream did not answer in time (504)
+    └── ClientDisconnected     the caller went away before the answer was complete (recorded only)
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ if TYPE_CHECKING:
     from guard.core.decision import Decision
 
 __all__ = [
+    "AccessDenied",
     "AuthError",
     "BadRequest",
+    "ClientDisconnected",
     "ConfigError",
     "ConsentRequired",
     "DetectionError",
@@ -82,6 +86,10 @@ class AuthError(GuardError):
     code = "invalid_api_key"
 
 
+class AccessDenied(AuthError):
+    code = "permission_denied"
+
+
 class NotFound(GuardError):
     code = "not_found"
 
@@ -127,12 +135,29 @@ class StateError(GuardError):
 
 
 class UpstreamError(GuardError):
+    """`kind` says how the upstream failed, for metrics and logs: `status` (it answered 5xx),
+    `timeout`, `malformed` (not the provider's shape), `stream_cut`, or `unreachable`."""
+
     code = "upstream_error"
 
-    def __init__(self, message: str, *, status: int | None = None, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, status: int | None = None, hint: str | None = None,
+                 kind: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.status = status
+        self.kind = kind or self._default_kind()
+
+    def _default_kind(self) -> str:
+        return "status" if self.status is not None else "unreachable"
 
 
 class UpstreamTimeout(UpstreamError):
     code = "upstream_timeout"
+
+    def _default_kind(self) -> str:
+        return "timeout"
+
+
+class ClientDisconnected(GuardError):
+    """The caller closed the connection mid-answer; nothing is sent, the decision is still recorded."""
+
+    code = "client_disconnected"

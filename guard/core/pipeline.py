@@ -29,10 +29,13 @@ from guard.errors import (
     StateError,
 )
 
-__all__ = ["Pipeline", "StreamGuard"]
+__all__ = ["DecisionObserver", "Pipeline", "StreamGuard"]
 
 log = structlog.get_logger("guard.pipeline")
 T = TypeVar("T")
+#: Called once per exchange after its decision is recorded (or failed to be), with the error the
+#: exchange ended in, if any. Used for metrics; must be fast and must not raise.
+DecisionObserver = Callable[[Decision, "GuardError | None"], None]
 
 _FAILURE = {
     "admit": PolicyError,
@@ -49,6 +52,7 @@ class Pipeline:
         self.stages = list(stages)
         self.recorder = recorder
         self.fail_open = frozenset(fail_open)
+        self.observers: list[DecisionObserver] = []
 
     async def _run(self, stage_name: str, decision: Decision, call: Callable[[], Awaitable[T]]) -> T | None:
         result = decision.stage(stage_name)
@@ -131,16 +135,26 @@ class Pipeline:
             decision.status = status
         if status is None or status >= 400:
             decision.escalate(Action.BLOCK)
-        await self.record(decision)
+        await self.record(decision, error=error)
 
-    async def record(self, decision: Decision) -> None:
+    async def record(self, decision: Decision, *, error: GuardError | None = None) -> None:
         """Write the decision once; later calls (e.g. a failure after a denial) change nothing."""
         if decision.recorded:
             return
         decision.recorded = True
         decision.explanation = None  # explain the final state
         decision.explain()
-        await self._run("record", decision, lambda: self.recorder.record(decision))
+        try:
+            await self._run("record", decision, lambda: self.recorder.record(decision))
+        finally:
+            self._observe(decision, error)
+
+    def _observe(self, decision: Decision, error: GuardError | None) -> None:
+        for observer in self.observers:
+            try:
+                observer(decision, error)
+            except Exception as exc:  # an observer (metrics) must never break an exchange
+                log.warning("observer_failed", error=type(exc).__name__)
 
     async def aclose(self) -> None:
         for stage in self.stages:

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -16,7 +17,10 @@ from starlette.routing import BaseRoute, Route
 from guard._guard import Guard
 from guard.core.config import GuardSettings
 from guard.errors import BadRequest, GuardError, NotFound
+from guard.proxy.anthropic_messages import create_message
+from guard.proxy.auth import AuthMiddleware
 from guard.proxy.door import Door
+from guard.proxy.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from guard.proxy.openai_chat import chat_completions, list_models
 from guard.proxy.upstream import Upstream
 
@@ -68,11 +72,13 @@ def create_app(
     built from `settings` when the app starts. `upstream_transport` replaces the network to the
     model upstreams (tests)."""
     settings = settings or (guard.settings if guard else GuardSettings())
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         own = guard is None
         app.state.guard = guard or Guard.from_config(settings)
+        metrics.bind(app.state.guard)
         app.state.upstreams = {
             "openai": Upstream(settings.upstreams.openai, transport=upstream_transport),
             "anthropic": Upstream(settings.upstreams.anthropic, transport=upstream_transport,
@@ -81,6 +87,7 @@ def create_app(
         try:
             yield {}
         finally:
+            metrics.unbind(app.state.guard)
             for upstream in app.state.upstreams.values():
                 await upstream.aclose()
             if own:
@@ -89,17 +96,23 @@ def create_app(
     routes: list[BaseRoute] = [
         Route("/v1/chat/completions", chat_completions, methods=["POST"]),
         Route("/v1/models", list_models, methods=["GET"]),
+        Route("/v1/messages", create_message, methods=["POST"]),
         Route("/guard/decisions/{decision_id}", get_decision, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False),
     ]
-    return FastAPI(
+    app = FastAPI(
         title="Empathy Guard",
         version=_version(),
         lifespan=lifespan,
         routes=routes,
         exception_handlers={404: _not_found, 405: _not_found},
+        middleware=[Middleware(AuthMiddleware, settings=settings.auth)],
     )
+    app.state.metrics = metrics
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app
 
 
 def _version() -> str:

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from guard.core.decision import Action, Decision
 from guard.core.exchange import Exchange, Message
 from guard.core.pipeline import StreamGuard
-from guard.errors import BadRequest, GuardError, OutputBlocked, UpstreamError
+from guard.errors import BadRequest, ClientDisconnected, GuardError, OutputBlocked, UpstreamError
 from guard.proxy.door import Door, set_path
 from guard.proxy.sse import SSEEvent, format_event, iter_events
 
@@ -133,9 +133,9 @@ def _parse_completion(response: httpx.Response) -> dict[str, Any]:
     try:
         data = response.json()
     except ValueError:
-        raise UpstreamError("The model upstream answered with something that is not JSON.") from None
+        raise UpstreamError("The model upstream answered with something that is not JSON.", kind="malformed") from None
     if not isinstance(data, dict) or not isinstance(data.get("choices"), list) or not data["choices"]:
-        raise UpstreamError("The model upstream's answer has no 'choices'.")
+        raise UpstreamError("The model upstream's answer has no 'choices'.", kind="malformed")
     return data
 
 
@@ -216,13 +216,13 @@ async def _relay(response: httpx.Response, guard_stream: StreamGuard, decision: 
         yield format_event({"error": {"message": str(error), "type": "api_error", "code": error.code},
                             "guard": {"decision": decision.id}})
     except httpx.HTTPError as exc:
-        broken = UpstreamError(f"The model upstream's stream broke off ({type(exc).__name__}).")
+        broken = UpstreamError(f"The model upstream's stream broke off ({type(exc).__name__}).", kind="stream_cut")
         await guard_stream.abort(broken)
         yield format_event({"error": {"message": str(broken), "type": "api_error", "code": broken.code},
                             "guard": {"decision": decision.id}})
     finally:
         if not guard_stream.closed:  # the client went away mid-stream
-            await guard_stream.abort(UpstreamError("The client disconnected before the answer was complete."))
+            await guard_stream.abort(ClientDisconnected("The client disconnected before the answer was complete."))
         await stack.aclose()
 
 
@@ -231,11 +231,11 @@ async def _relay_event(event: SSEEvent, guard_stream: StreamGuard,
     try:
         chunk = event.json()
     except ValueError:
-        raise UpstreamError("The model upstream sent a stream event that is not JSON.") from None
+        raise UpstreamError("The model upstream sent a stream event that is not JSON.", kind="malformed") from None
     if not isinstance(chunk, dict):
-        raise UpstreamError("The model upstream sent a stream event that is not a JSON object.")
+        raise UpstreamError("The model upstream sent a stream event that is not a JSON object.", kind="malformed")
     if "error" in chunk:
-        raise UpstreamError("The model upstream reported an error mid-stream.")
+        raise UpstreamError("The model upstream reported an error mid-stream.", kind="status")
     template = template or chunk
     out: list[dict[str, Any]] = []
     choices = chunk.get("choices") or []
