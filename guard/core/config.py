@@ -24,10 +24,13 @@ from guard.policy.settings import PolicySettings
 
 __all__ = [
     "AuthSettings",
+    "CredentialSource",
     "EmotionRoute",
     "GuardSettings",
     "PipelineSettings",
     "ServerSettings",
+    "TenantKey",
+    "TenantSettings",
     "UpstreamSettings",
     "UpstreamsSettings",
     "load_settings",
@@ -75,21 +78,61 @@ class PipelineSettings(BaseModel):
     )
 
 
+class CredentialSource(BaseModel):
+    """Where a secret is read from at use time: an environment variable or a file (never the config)."""
+
+    env: str | None = Field(default=None, description="Environment variable holding the secret")
+    file: str | None = Field(default=None, description="File holding the secret (surrounding whitespace ignored)")
+
+    def read(self) -> str | None:
+        if self.env and os.environ.get(self.env):
+            return os.environ[self.env]
+        if self.file:
+            try:
+                return Path(self.file).expanduser().read_text(encoding="utf-8").strip() or None
+            except OSError:
+                raise ConfigError(f"Cannot read the credential file {self.file}.",
+                                  hint="Check the path and its permissions.") from None
+        return None
+
+
 class EmotionRoute(BaseModel):
-    url: str
-    text: str = "$.inputs"
-    labels: str = "$[*]"
+    url: str = Field(description="The emotion model's endpoint; traffic goes only here")
+    text: str = Field(default="$.inputs", description="JSONPath of the text in the request body")
+    labels: str = Field(default="$[*]",
+                        description="JSONPath of the labels in the response: [{label, score}] or {label: score}")
+    label_key: str = Field(default="label", description="Key of the label in [{label, score}] items")
+    score_key: str = Field(default="score", description="Key of the score in [{label, score}] items")
+    api_key: CredentialSource = Field(default_factory=CredentialSource,
+                                      description="Credential sent to the emotion model, if it needs one")
+    auth_header: str = Field(default="authorization", description="Header that carries api_key")
+    timeout_s: float = Field(default=30.0, gt=0)
 
 
 class TenantKey(BaseModel):
     tenant: str
-    key_sha256: str = Field(description="hex SHA-256 of the API key; the key itself is never stored")
+    key_sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$",
+                            description="hex SHA-256 of the API key; the key itself is never stored")
     scopes: list[Literal["proxy", "admin"]] = Field(default_factory=lambda: ["proxy"])  # type: ignore[arg-type]
 
 
+class TenantSettings(BaseModel):
+    upstream_keys: dict[str, CredentialSource] = Field(
+        default_factory=dict,
+        description="Per-upstream credentials for this tenant: 'openai', 'anthropic' or 'emotion.<route>'",
+    )
+
+
 class AuthSettings(BaseModel):
-    enabled: bool = False
+    enabled: bool = Field(default=False, description="Require an API key (Authorization: Bearer or x-api-key)")
     keys: list[TenantKey] = Field(default_factory=list)
+    tenants: dict[str, TenantSettings] = Field(default_factory=dict)
+
+    def upstream_key(self, tenant: str, upstream: str) -> str | None:
+        """The tenant's own credential for an upstream, if configured and present."""
+        settings = self.tenants.get(tenant)
+        source = settings.upstream_keys.get(upstream) if settings else None
+        return source.read() if source else None
 
 
 class GuardSettings(BaseSettings):

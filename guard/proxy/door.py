@@ -7,18 +7,21 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from guard.core.context import Context
 from guard.core.decision import Decision
-from guard.errors import BadRequest, GuardError, PayloadTooLarge
+from guard.errors import BadRequest, GuardError, PayloadTooLarge, UpstreamError
 from guard.proxy.context import context_from_headers
 from guard.proxy.errors import error_response, status_for
 
 if TYPE_CHECKING:
-    from guard._guard import Guard
+    import httpx
 
-__all__ = ["Door", "set_path"]
+    from guard._guard import Guard
+    from guard.core.exchange import Exchange
+
+__all__ = ["Door", "guard_headers", "set_path"]
 
 log = structlog.get_logger("guard.proxy")
 
@@ -69,8 +72,40 @@ class Door:
         self.context = context_from_headers(self.request.headers, tenant=self.tenant, user=user, **extra)
         return self.context
 
+    async def start(self, exchange: Exchange) -> Decision:
+        """Run the pipeline up to the model call; the keyed subject hash is kept for the upstream body."""
+        if exchange.context.subject:
+            exchange.scratch["subject_hash"] = self.guard.hasher(exchange.context.tenant, exchange.context.subject)
+        return await self.guard.pipeline.start(exchange)
+
+    def upstream_headers(self, name: str, *, keep: tuple[str, ...]) -> dict[str, str]:
+        """Headers for upstream `name`: the tenant's own credential wins over the proxy-wide one,
+        which wins over what the caller sent (with auth on, the caller's key never goes upstream)."""
+        upstream = self.request.app.state.upstreams[name]
+        headers: dict[str, str] = upstream.headers(dict(self.request.headers), keep=keep)
+        key = self.guard.settings.auth.upstream_key(self.tenant, name)
+        if key:
+            headers[upstream.auth_header] = f"Bearer {key}" if upstream.auth_header == "authorization" else key
+        return headers
+
+    async def upstream_failure(self, decision: Decision, response: httpx.Response) -> Response | None:
+        """A 4xx from upstream is the caller's to see (already provider-shaped); a 5xx becomes our 502."""
+        if response.status_code < 400:
+            return None
+        if response.status_code >= 500:
+            raise UpstreamError(f"The model upstream failed with status {response.status_code}.",
+                                status=response.status_code, hint="Try again later.")
+        decision.status = response.status_code
+        decision.error = f"upstream status {response.status_code}"
+        await self.guard.pipeline.record(decision)
+        return Response(response.content, status_code=response.status_code,
+                        media_type=response.headers.get("content-type", "application/json"),
+                        headers=guard_headers(decision))
+
     async def failure(self, error: GuardError, decision: Decision | None = None) -> JSONResponse:
         """Answer a failed request in the provider's error shape, recording a decision for it."""
+        # In-process doors (guard.wrap) read the original error back to raise it with its decision.
+        self.request.state.guard_error = error
         decision = error.decision or decision
         if decision is None:
             decision = Decision(context=self.context or Context(tenant=self.tenant), api=self.api)
@@ -82,6 +117,10 @@ class Door:
             log.error("record_failed", api=self.api, decision=decision.id)
         log.info("request_refused", api=self.api, status=status, code=error.code, decision=decision.id)
         return error_response(error, flavor=self.flavor, decision_id=decision.id, action=decision.action.value)
+
+
+def guard_headers(decision: Decision) -> dict[str, str]:
+    return {"X-Guard-Decision": decision.id, "X-Guard-Action": decision.action.value}
 
 
 def set_path(body: Any, path: tuple[str | int, ...], value: str) -> None:
