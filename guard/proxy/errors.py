@@ -7,6 +7,7 @@ from typing import Any
 from starlette.responses import JSONResponse
 
 from guard.errors import (
+    AccessDenied,
     AuthError,
     BadRequest,
     GuardError,
@@ -23,6 +24,7 @@ __all__ = ["error_body", "error_response", "status_for"]
 _STATUS: tuple[tuple[type[GuardError], int], ...] = (
     (PayloadTooLarge, 413),
     (BadRequest, 400),
+    (AccessDenied, 403),
     (AuthError, 401),
     (NotFound, 404),
     (PolicyDenied, 403),

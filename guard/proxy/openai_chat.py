@@ -101,7 +101,7 @@ async def chat_completions(request: Request) -> Response:
             exchange.scratch["subject_hash"] = door.guard.hasher(exchange.context.tenant, exchange.context.subject)
         decision = await door.guard.pipeline.start(exchange)
         upstream = request.app.state.upstreams["openai"]
-        headers = upstream.headers(dict(request.headers), keep=_FORWARD_HEADERS)
+        headers = door.upstream_headers("openai", keep=_FORWARD_HEADERS)
         payload = upstream_body(body, exchange)
         if exchange.stream:
             return await _stream(door, exchange, decision, payload, headers)
@@ -268,8 +268,8 @@ async def list_models(request: Request) -> Response:
     door = Door(request, api="openai.models")
     try:
         upstream = request.app.state.upstreams["openai"]
-        response = await upstream.request("GET", "/models", headers=upstream.headers(dict(request.headers),
-                                                                                   keep=_FORWARD_HEADERS))
+        response = await upstream.request("GET", "/models",
+                                          headers=door.upstream_headers("openai", keep=_FORWARD_HEADERS))
         return Response(response.content, status_code=response.status_code,
                         media_type=response.headers.get("content-type", "application/json"))
     except GuardError as error:
