@@ -280,8 +280,18 @@ class Analyzer:
         out: list[list[Span]] = []
         for text, ner_spans in zip(texts, ner, strict=True):
             spans = list(ner_spans)
+            late = []
             for recognizer in self._recognizers[language]:
-                spans.extend(s for s in recognizer.find(text) if s.entity in self.entities)
+                if getattr(recognizer, "late", False):
+                    late.append(recognizer)
+                else:
+                    spans.extend(s for s in recognizer.find(text) if s.entity in self.entities)
+            if late:
+                # libphonenumber rejects "(415) 555-2671 4111 1111 1111 1111" as one over-long
+                # candidate; with the values already found blanked out it sees the phone.
+                blanked = _blank(text, [s for s in spans if self._keep(text, s)])
+                for recognizer in late:
+                    spans.extend(s for s in recognizer.find(blanked) if s.entity in self.entities)
             out.append(resolve_overlaps(s for s in spans if self._keep(text, s)))
         return out
 
@@ -315,6 +325,14 @@ _NER_ENTITIES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP", "DATE_TI
 _VERSIONED = frozenset({"IP_ADDRESS", "DATE_TIME", "PHONE_NUMBER", "US_SSN", "US_BANK_NUMBER"})
 # Weak-pattern types only count with a context word ("passport", "license", "account").
 _DEFAULT_THRESHOLDS = {"US_DRIVER_LICENSE": 0.6, "US_BANK_NUMBER": 0.4, "US_PASSPORT": 0.4}
+
+
+def _blank(text: str, spans: Sequence[Span]) -> str:
+    """The text with the given spans replaced by spaces (offsets unchanged)."""
+    chars = list(text)
+    for span in spans:
+        chars[span.start:span.end] = " " * (span.end - span.start)
+    return "".join(chars)
 
 
 def _tidy(text: str, span: Span) -> Span | None:

@@ -29,6 +29,11 @@ class OutputCheckFilter:
         self._held = ""
         self._context = ""
 
+    @property
+    def held(self) -> int:
+        """Characters withheld right now (below two windows, unless no space allows a cut)."""
+        return len(self._held)
+
     async def feed(self, text: str) -> str:
         self._held += text
         if len(self._held) < 2 * self._window:

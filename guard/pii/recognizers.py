@@ -149,17 +149,37 @@ def _card_valid(value: str) -> bool:
     return 13 <= len(digits) <= 19 and bool(_CARD_PREFIX.match(digits)) and luhn_valid(digits)
 
 
-class CardRecognizer(RegexRecognizer):
-    """Payment card numbers: 13-19 digits in groups, a known IIN prefix and a valid Luhn checksum."""
+_DIGIT_RUN = re.compile(r"(?<![\d.,-])\d+(?:[ -]\d+)*(?![\d])")
+_DIGITS = re.compile(r"\d+")
 
-    def __init__(self) -> None:
-        pattern = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
-        super().__init__(
-            "CREDIT_CARD",
-            [(pattern, 0.3)],
-            ContextBoost(("credit", "card", "visa", "mastercard", "amex", "debit", "cc")),
-            validate=lambda v: True if _card_valid(v) else False,  # noqa: SIM210 - tri-state validator
-        )
+
+class CardRecognizer:
+    """Payment card numbers: 13-19 digits in groups, a known IIN prefix and a valid Luhn checksum.
+
+    Candidates are runs of whole digit groups, tried longest first at every group, so a card
+    right after a phone number or an order number is still found on its own.
+    """
+
+    entities = frozenset({"CREDIT_CARD"})
+
+    def find(self, text: str) -> list[Span]:
+        spans: list[Span] = []
+        for run in _DIGIT_RUN.finditer(text):
+            groups = [(run.start() + m.start(), run.start() + m.end()) for m in _DIGITS.finditer(run.group())]
+            index = 0
+            while index < len(groups):
+                index = self._card_at(text, groups, index, spans)
+        return spans
+
+    @staticmethod
+    def _card_at(text: str, groups: list[tuple[int, int]], index: int, spans: list[Span]) -> int:
+        """Add the longest valid card starting at group `index`; returns the next group to try."""
+        for last in range(len(groups) - 1, index - 1, -1):
+            start, end = groups[index][0], groups[last][1]
+            if _card_valid(text[start:end]):
+                spans.append(Span("CREDIT_CARD", start, end, 1.0))
+                return last + 1
+        return index + 1
 
 
 _VERSION_CUE = re.compile(
@@ -178,6 +198,7 @@ class PhoneRecognizer:
     """Phone numbers found and validated by libphonenumber in the configured regions."""
 
     entities = frozenset({"PHONE_NUMBER"})
+    late = True  # runs after the other recognizers, on text with their sure values blanked
 
     def __init__(self, regions: Sequence[str]) -> None:
         self._regions = tuple(regions)

@@ -35,18 +35,22 @@ class Restorer:
     def __bool__(self) -> bool:
         return self._pattern is not None
 
-    def apply(self, text: str) -> tuple[str, int]:
-        """The text with every literal replaced, and how many were replaced."""
+    def apply(self, text: str, previous: str = "") -> tuple[str, int]:
+        """The text with every literal replaced, and how many were replaced.
+
+        `previous` is the character released just before `text` (streaming), so a word-bounded
+        literal is not matched at the very start of `text` when it continues a word.
+        """
         if self._pattern is None:
             return text, 0
-        count = 0
-
-        def one(match: re.Match[str]) -> str:
-            nonlocal count
-            count += 1
-            return self._table[match.group(0)]
-
-        return self._pattern.sub(one, text), count
+        joined = previous + text
+        pieces: list[str] = []
+        position = len(previous)
+        for match in self._pattern.finditer(joined, len(previous)):
+            pieces += [joined[position:match.start()], self._table[match.group(0)]]
+            position = match.end()
+        pieces.append(joined[position:])
+        return "".join(pieces), (len(pieces) - 1) // 2
 
     def hold_from(self, text: str, previous: str) -> int:
         """Where the tail that might still become a literal starts (len(text) if none)."""
@@ -76,12 +80,17 @@ class RestoreFilter:
         self._on_restore = on_restore
 
     def _release(self, text: str) -> str:
-        out, count = self._restorer.apply(text)
+        out, count = self._restorer.apply(text, self._last)
         if count:
             self._on_restore(count)
         if text:
             self._last = text[-1]
         return out
+
+    @property
+    def held(self) -> int:
+        """Characters withheld right now (never more than the longest literal)."""
+        return len(self._held)
 
     async def feed(self, text: str) -> str:
         pending = self._held + text

@@ -7,7 +7,9 @@ from hypothesis import strategies as st
 
 from guard.pii.entities import TOKEN, escape_tokens, unescape_tokens
 
-_PIECES = st.sampled_from(["<PERSON_1>", "<", ">", "\u2060", "PERSON", "_1", "<EMAIL_ADDRESS_12>", "x", " ", "<\u2060A_3>"])
+_PIECES = st.sampled_from(
+    ["<PERSON_1>", "<", ">", "\u2060", "PERSON", "_1", "<EMAIL_ADDRESS_12>", "x", " ", "<\u2060A_3>"]
+)
 _TEXT = st.lists(st.one_of(_PIECES, st.text(max_size=5)), max_size=12).map("".join)
 
 

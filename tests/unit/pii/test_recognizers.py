@@ -69,7 +69,7 @@ def test_tricky_text_is_left_alone(ner_analyzer: Analyzer, text: str) -> None:
 def test_names_with_cues_initials_and_suffixes(ner_analyzer: Analyzer, text: str, value: str) -> None:
     """Names are found whole: middle initials, Jr./III suffixes and names after a title."""
     persons = {v for e, v in found(ner_analyzer, text) if e == "PERSON"}
-    assert any(value in p or p in value and len(p) >= len(value) - 1 for p in persons), persons
+    assert any(value in p or (p in value and len(p) >= len(value) - 1) for p in persons), persons
 
 
 def test_allow_list_and_deny_list(ner_analyzer: Analyzer) -> None:

@@ -127,7 +127,8 @@ async def test_pseudonyms_are_restored(make_stages: StageFactory) -> None:
     exchange = chat("I'm Sarah Connor.")
     decision = await redact_request(redact, exchange)
     fake = exchange.messages[0].text.removeprefix("I'm ").rstrip(".")
-    assert fake != "Sarah Connor" and fake[0].isupper()
+    assert fake != "Sarah Connor"
+    assert fake[0].isupper()
     exchange.response_text = f"Nice to meet you, {fake}. {fake}'s plan is good."
     await restore.on_response(exchange, decision)
     assert exchange.response_text == "Nice to meet you, Sarah Connor. Sarah Connor's plan is good."
