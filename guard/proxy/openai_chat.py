@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Any
 
+import anyio
 import httpx
 import structlog
 from starlette.requests import Request
@@ -16,6 +17,7 @@ from guard.core.decision import Action, Decision
 from guard.core.exchange import Exchange, Message
 from guard.core.pipeline import StreamGuard
 from guard.errors import BadRequest, ClientDisconnected, GuardError, OutputBlocked, UpstreamError
+from guard.proxy.disconnect import until_disconnected
 from guard.proxy.door import Door, set_path
 from guard.proxy.sse import SSEEvent, format_event, iter_events
 
@@ -105,7 +107,8 @@ async def chat_completions(request: Request) -> Response:
         payload = upstream_body(body, exchange)
         if exchange.stream:
             return await _stream(door, exchange, decision, payload, headers)
-        response = await upstream.request("POST", "/chat/completions", json=payload, headers=headers)
+        response = await until_disconnected(
+            request, upstream.request("POST", "/chat/completions", json=payload, headers=headers))
         passthrough = await _upstream_failure(door, decision, response)
         if passthrough is not None:
             return passthrough
@@ -168,6 +171,9 @@ async def _stream(door: Door, exchange: Exchange, decision: Decision, payload: d
             await stack.aclose()
             if failure is not None:
                 return failure
+        if not response.headers.get("content-type", "").startswith("text/event-stream"):
+            raise UpstreamError("The model upstream answered a streaming request without an event stream.",
+                                kind="malformed")
     except BaseException:
         await stack.aclose()
         raise
@@ -191,15 +197,20 @@ async def _relay(response: httpx.Response, guard_stream: StreamGuard, decision: 
                  stack: AsyncExitStack) -> AsyncIterator[bytes]:
     """Upstream SSE → pipeline chunk filters → client SSE, one event at a time (never buffered)."""
     template: dict[str, Any] = {}
-    finished = False
+    finished = done_sent = False
     try:
         async for event in iter_events(response.aiter_text()):
             if event.data.strip() == "[DONE]":
+                done_sent = True
                 break
             out, template, done = await _relay_event(event, guard_stream, template)
             finished = finished or done
             for item in out:
                 yield format_event(item)
+        if not (finished or done_sent):
+            # The body ended cleanly but the answer did not: never pass a truncated answer off as whole.
+            raise UpstreamError("The model upstream's stream ended before the answer was complete.",
+                                kind="stream_cut")
         if not finished:
             tail = await guard_stream.finish()
             if tail:
@@ -221,9 +232,12 @@ async def _relay(response: httpx.Response, guard_stream: StreamGuard, decision: 
         yield format_event({"error": {"message": str(broken), "type": "api_error", "code": broken.code},
                             "guard": {"decision": decision.id}})
     finally:
-        if not guard_stream.closed:  # the client went away mid-stream
-            await guard_stream.abort(ClientDisconnected("The client disconnected before the answer was complete."))
-        await stack.aclose()
+        # On a client disconnect this generator is cancelled; shield the bookkeeping so the decision
+        # is still recorded in full and the upstream connection is closed, not abandoned.
+        with anyio.CancelScope(shield=True):
+            if not guard_stream.closed:  # the client went away mid-stream
+                await guard_stream.abort(ClientDisconnected("The client disconnected before the answer was complete."))
+            await stack.aclose()
 
 
 async def _relay_event(event: SSEEvent, guard_stream: StreamGuard,
