@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guard.pii.restore import Restorer, RestoreFilter
+from guard.pii.restore import RestoreFilter, Restorer
 
 from .conftest import StageFactory, chat, redact_request
 
