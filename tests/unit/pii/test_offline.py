@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,7 +22,7 @@ class NetworkUsed(AssertionError):
 
 
 @pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Any connection or name lookup outside loopback raises NetworkUsed and is remembered."""
     attempts: list[str] = []
     real_connect = socket.socket.connect
@@ -44,7 +43,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    yield attempts
+    return attempts
 
 
 @pytest.mark.slow
@@ -55,7 +54,7 @@ async def test_build_and_redact_offline(no_network: list[str], tmp_path: Any) ->
 
     _factory._ANALYZERS.clear()
     settings = GuardSettings(data_dir=str(tmp_path), pii={"entities": ["PERSON", "EMAIL_ADDRESS", "URL"]})
-    redact, restore = build_stages(settings, hasher=SubjectHasher(b"s" * 32))
+    redact, _ = build_stages(settings, hasher=SubjectHasher(b"s" * 32))
     try:
         exchange = chat("I'm Sarah Connor, mail me at sarah@skynet.co.uk or see https://sarah.example.museum/x")
         decision = await redact_request(redact, exchange)
