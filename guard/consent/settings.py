@@ -8,4 +8,6 @@ __all__ = ["ConsentSettings"]
 
 
 class ConsentSettings(BaseModel):
-    url: str | None = Field(default=None, description="sqlite:///path or postgresql://...; default <data_dir>/consent.db")
+    url: str | None = Field(
+        default=None, description="sqlite:///path or postgresql://...; default <data_dir>/consent.db"
+    )

@@ -1,0 +1,185 @@
+"""The embedded consent store: one SQLite file (WAL), used from a worker thread.
+
+Safe to construct anywhere: the file is opened on first use. Several processes may share the file
+(SQLite locks it); each call is one short transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from guard.consent.records import ConsentRecord, policy_time, utc_now
+from guard.errors import StateError
+
+__all__ = ["SQLiteConsentStore"]
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS consents (
+    tenant TEXT NOT NULL,
+    subject_hash TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    granted_at TEXT NOT NULL,
+    expires_at TEXT,
+    withdrawn_at TEXT,
+    source TEXT NOT NULL,
+    proof TEXT,
+    PRIMARY KEY (tenant, subject_hash, purpose)
+);
+CREATE TABLE IF NOT EXISTS disclosures (
+    tenant TEXT NOT NULL,
+    conversation_hash TEXT NOT NULL,
+    shown_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, conversation_hash)
+);
+"""
+
+_COLUMNS = "tenant, subject_hash, purpose, granted_at, expires_at, withdrawn_at, source, proof"
+
+
+def _parse(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def _record(row: tuple[Any, ...]) -> ConsentRecord:
+    granted = _parse(row[3])
+    assert granted is not None  # noqa: S101 - NOT NULL column
+    return ConsentRecord(tenant=row[0], subject_hash=row[1], purpose=row[2], granted_at=granted,
+                         expires_at=_parse(row[4]), withdrawn_at=_parse(row[5]), source=row[6], proof=row[7])
+
+
+class SQLiteConsentStore:
+    """Consent records in a SQLite file (`:memory:` for tests)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._conn is None:
+            if self.path != ":memory:":
+                Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10.0)
+            if self.path != ":memory:":
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+            self._conn = conn
+        return self._conn
+
+    def _sync(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        with self._lock:
+            try:
+                conn = self._connect()
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    result = work(conn)
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+                return result
+            except sqlite3.Error as exc:
+                raise StateError(
+                    f"The consent store ({type(exc).__name__}) could not be used, so the exchange was refused.",
+                    hint="Check that consent.url points at a writable SQLite file.",
+                ) from None
+
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        return await asyncio.to_thread(self._sync, work)
+
+    async def grant(
+        self, tenant: str, subject_hash: str, purpose: str, *,
+        source: str = "api", proof: str | None = None,
+        expires_at: datetime | None = None, granted_at: datetime | None = None,
+    ) -> ConsentRecord:
+        record = ConsentRecord(tenant=tenant, subject_hash=subject_hash, purpose=purpose,
+                               granted_at=granted_at or utc_now(), expires_at=expires_at,
+                               source=source, proof=proof)
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                f"INSERT OR REPLACE INTO consents ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",  # noqa: S608
+                (tenant, subject_hash, purpose, policy_time(record.granted_at), policy_time(expires_at),
+                 source, proof),
+            )
+
+        await self._run(work)
+        return record
+
+    async def withdraw(
+        self, tenant: str, subject_hash: str, purpose: str, *, at: datetime | None = None
+    ) -> ConsentRecord | None:
+        moment = at or utc_now()
+
+        def work(conn: sqlite3.Connection) -> ConsentRecord | None:
+            conn.execute(
+                "UPDATE consents SET withdrawn_at = ? WHERE tenant = ? AND subject_hash = ? AND purpose = ?",
+                (policy_time(moment), tenant, subject_hash, purpose),
+            )
+            return self._get(conn, tenant, subject_hash, purpose)
+
+        return await self._run(work)
+
+    @staticmethod
+    def _get(conn: sqlite3.Connection, tenant: str, subject_hash: str, purpose: str) -> ConsentRecord | None:
+        row = conn.execute(
+            f"SELECT {_COLUMNS} FROM consents WHERE tenant = ? AND subject_hash = ? AND purpose = ?",  # noqa: S608
+            (tenant, subject_hash, purpose),
+        ).fetchone()
+        return _record(row) if row else None
+
+    async def get(self, tenant: str, subject_hash: str, purpose: str) -> ConsentRecord | None:
+        return await self._run(lambda conn: self._get(conn, tenant, subject_hash, purpose))
+
+    async def list(self, tenant: str, subject_hash: str) -> list[ConsentRecord]:
+        def work(conn: sqlite3.Connection) -> list[ConsentRecord]:
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM consents WHERE tenant = ? AND subject_hash = ? ORDER BY purpose",  # noqa: S608
+                (tenant, subject_hash),
+            ).fetchall()
+            return [_record(row) for row in rows]
+
+        return await self._run(work)
+
+    async def erase(self, tenant: str, subject_hash: str) -> int:
+        def work(conn: sqlite3.Connection) -> int:
+            cursor = conn.execute("DELETE FROM consents WHERE tenant = ? AND subject_hash = ?",
+                                  (tenant, subject_hash))
+            return cursor.rowcount
+
+        return await self._run(work)
+
+    async def last_disclosed(self, tenant: str, conversation_hash: str) -> datetime | None:
+        def work(conn: sqlite3.Connection) -> datetime | None:
+            row = conn.execute(
+                "SELECT shown_at FROM disclosures WHERE tenant = ? AND conversation_hash = ?",
+                (tenant, conversation_hash),
+            ).fetchone()
+            return _parse(row[0]) if row else None
+
+        return await self._run(work)
+
+    async def mark_disclosed(self, tenant: str, conversation_hash: str, at: datetime) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT OR REPLACE INTO disclosures (tenant, conversation_hash, shown_at) VALUES (?, ?, ?)",
+                (tenant, conversation_hash, policy_time(at)),
+            )
+
+        await self._run(work)
+
+    async def aclose(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

@@ -1,0 +1,108 @@
+"""Thin, typed helpers around regopy: compile a bundle, evaluate an entrypoint, read its errors.
+
+regopy reports compile errors as an s-expression with byte offsets; `describe_error` turns the
+first one into `file:line:col: message`. The interpreter's own printing to stdout is switched off.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from guard.errors import PolicyError
+from guard.policy.bundle import PolicyBundle
+
+__all__ = ["ENTRYPOINTS", "Compiled", "compile_bundle", "describe_error", "evaluate", "new_interpreter"]
+
+ENTRYPOINTS = {
+    "admit": "guard/admit/decision",
+    "output": "guard/output/decision",
+    "texts": "guard/output/texts",
+}
+
+_ERROR = re.compile(r"\(error \d+:(?P<file>[^|\s]*)\|(?P<offset>\d+)\|\d+\s+\(errormsg \d+:(?P<msg>[^\n]*?)\)\s*$",
+                    re.MULTILINE)
+
+
+def new_interpreter() -> Any:
+    from regopy import Interpreter, LogLevel
+
+    interpreter = Interpreter()
+    interpreter.log_level = LogLevel.NONE  # errors come back as exceptions; keep stdout clean
+    return interpreter
+
+
+def describe_error(text: str, sources: dict[str, str]) -> str:
+    """The first error in a regopy error dump, as `file:line:col: message`."""
+    match = _ERROR.search(text)
+    if not match:
+        first = next((line.strip() for line in text.splitlines() if line.strip()), "unknown error")
+        return first[:300]
+    name, offset, message = match["file"], int(match["offset"]), match["msg"].strip()
+    source = sources.get(name)
+    if source is None:
+        return f"{name or 'policy'}: {message}"
+    prefix = source.encode("utf-8")[:offset].decode("utf-8", errors="ignore")
+    line = prefix.count("\n") + 1
+    column = len(prefix) - (prefix.rfind("\n") + 1) + 1
+    return f"{name}:{line}:{column}: {message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """A compiled, immutable bundle with the revision of the files it came from."""
+
+    bundle: Any
+    revision: str
+    entrypoints: tuple[str, ...]
+
+
+def compile_bundle(
+    pack: PolicyBundle, *, entrypoints: tuple[str, ...] = tuple(ENTRYPOINTS.values()), with_tests: bool = False
+) -> Compiled:
+    """Compile the pack's modules and data once; raise PolicyError naming the first problem."""
+    from regopy import RegoError
+
+    sources = dict(pack.modules)
+    if with_tests:
+        sources.update(pack.tests)
+    interpreter = new_interpreter()
+    try:
+        interpreter.add_data(pack.data)
+        for name, source in sources.items():
+            interpreter.add_module(name, source)
+        bundle = interpreter.build(None, list(entrypoints))
+    except RegoError as exc:
+        raise PolicyError(
+            f"The policy pack in {pack.root} does not compile: {describe_error(str(exc), sources)}.",
+            hint="Fix the policy; a running engine keeps serving the last good bundle.",
+        ) from None
+    if not bundle.ok():
+        raise PolicyError(f"The policy pack in {pack.root} did not compile into a usable bundle.",
+                          hint="Run `guard policy test` to find the failing module.")
+    return Compiled(bundle=bundle, revision=pack.revision, entrypoints=entrypoints)
+
+
+def evaluate(interpreter: Any, compiled: Compiled, entrypoint: str, document: dict[str, Any]) -> Any:
+    """Evaluate one entrypoint for an input document; the value, or PolicyError if undefined/failed."""
+    from regopy import RegoError
+
+    try:
+        interpreter.set_input_term(json.dumps(document, separators=(",", ":")))
+        output = interpreter.query_bundle_entrypoint(compiled.bundle, entrypoint)
+    except RegoError as exc:
+        raise PolicyError(f"Evaluating {entrypoint} failed: {describe_error(str(exc), {})}.",
+                          hint="Check the policy with `guard policy eval`.") from None
+    except ValueError:  # regopy could not turn its own output into JSON
+        raise PolicyError(f"Evaluating {entrypoint} produced output that is not valid JSON.",
+                          hint="Avoid sprintf on computed strings (regopy 1.5 quotes them); use concat.") from None
+    if not output.ok():
+        raise PolicyError(f"Evaluating {entrypoint} failed: {describe_error(str(output), {})}.",
+                          hint="Check the policy with `guard policy eval`.")
+    results = output.results
+    if not results or not results[0].expressions:
+        raise PolicyError(f"The policy entry {entrypoint} is undefined for this input.",
+                          hint="Every entry must have a value; give the rule a default.")
+    return results[0].expressions[0]
