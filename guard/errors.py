@@ -7,7 +7,8 @@ provider-shaped body.
     GuardError
     ├── ConfigError            bad or missing configuration (exit status 2, start-up refused)
     ├── BadRequest             the caller's request cannot be understood (400)
-    │   └── PayloadTooLarge    the body exceeds the configured limit (413)
+    │   ├── PayloadTooLarge    the body exceeds the configured limit (413)
+    │   └── UnsupportedMediaType  the body is declared as something other than JSON (415)
     ├── AuthError              missing or wrong proxy API key (401)
     │   └── AccessDenied       a valid key without the scope the route needs (403)
     ├── NotFound               no such decision, consent or route for this tenant (404)
@@ -46,6 +47,7 @@ __all__ = [
     "PolicyError",
     "RedactionError",
     "StateError",
+    "UnsupportedMediaType",
     "UpstreamError",
     "UpstreamTimeout",
 ]
@@ -80,6 +82,10 @@ class BadRequest(GuardError):
 
 class PayloadTooLarge(BadRequest):
     code = "payload_too_large"
+
+
+class UnsupportedMediaType(BadRequest):
+    code = "unsupported_media_type"
 
 
 class AuthError(GuardError):

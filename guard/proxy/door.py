@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from guard.core.context import Context
 from guard.core.decision import Decision
-from guard.errors import BadRequest, GuardError, PayloadTooLarge, UpstreamError
+from guard.errors import BadRequest, GuardError, PayloadTooLarge, UnsupportedMediaType, UpstreamError
 from guard.proxy.context import context_from_headers
 from guard.proxy.errors import error_response, status_for
 
@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 __all__ = ["Door", "guard_headers", "set_path"]
 
 log = structlog.get_logger("guard.proxy")
+
+#: Deeper JSON than this is refused: real requests (even nested tool schemas) stay far below it,
+#: and recursive code further on (copying, validation) must never hit Python's recursion limit.
+MAX_JSON_DEPTH = 64
 
 
 class Door:
@@ -39,6 +43,7 @@ class Door:
 
     async def json_body(self) -> dict[str, Any]:
         """The request body as a JSON object, or BadRequest / PayloadTooLarge saying what is wrong."""
+        _check_json_media_type(self.request.headers.get("content-type"))
         limit = self.guard.settings.server.max_body_bytes
         declared = self.request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
@@ -66,6 +71,8 @@ class Door:
             raise BadRequest("The request body is nested too deeply.") from None
         if not isinstance(body, dict):
             raise BadRequest("The request body must be a JSON object.")
+        if _depth_exceeds(body, MAX_JSON_DEPTH):
+            raise BadRequest(f"The request body is nested more than {MAX_JSON_DEPTH} levels deep.")
         return body
 
     def make_context(self, *, user: object = None, **extra: object) -> Context:
@@ -121,6 +128,31 @@ class Door:
 
 def guard_headers(decision: Decision) -> dict[str, str]:
     return {"X-Guard-Decision": decision.id, "X-Guard-Action": decision.action.value}
+
+
+def _check_json_media_type(content_type: str | None) -> None:
+    """No Content-Type is tolerated (some clients omit it); a declared non-JSON type is a 415."""
+    if content_type is None or not content_type.strip():
+        return
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media == "application/json" or (media.startswith("application/") and media.endswith("+json")):
+        return
+    raise UnsupportedMediaType("The request body must be sent as Content-Type: application/json.",
+                               hint="Set the Content-Type header to application/json.")
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """True if `value` nests containers deeper than `limit` (iterative: safe on any input)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 def set_path(body: Any, path: tuple[str | int, ...], value: str) -> None:

@@ -15,6 +15,7 @@ from guard.errors import (
     OutputBlocked,
     PayloadTooLarge,
     PolicyDenied,
+    UnsupportedMediaType,
     UpstreamError,
     UpstreamTimeout,
 )
@@ -23,6 +24,7 @@ __all__ = ["error_body", "error_response", "status_for"]
 
 _STATUS: tuple[tuple[type[GuardError], int], ...] = (
     (PayloadTooLarge, 413),
+    (UnsupportedMediaType, 415),
     (BadRequest, 400),
     (AccessDenied, 403),
     (AuthError, 401),
@@ -39,6 +41,7 @@ _OPENAI_TYPE = {
     403: "permission_error",
     404: "not_found_error",
     413: "invalid_request_error",
+    415: "invalid_request_error",
     502: "api_error",
     503: "api_error",
     504: "api_error",
@@ -50,6 +53,7 @@ _ANTHROPIC_TYPE = {
     403: "permission_error",
     404: "not_found_error",
     413: "request_too_large",
+    415: "invalid_request_error",
     502: "api_error",
     503: "overloaded_error",
     504: "api_error",

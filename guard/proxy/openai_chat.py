@@ -26,6 +26,8 @@ __all__ = ["chat_completions", "chat_exchange", "list_models"]
 log = structlog.get_logger("guard.proxy")
 
 _ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
+# OpenAI's own limit; more is refused before any stage spends time on it.
+MAX_MESSAGES = 2048
 _FORWARD_HEADERS = ("authorization", "openai-organization", "openai-project", "user-agent")
 
 
@@ -63,6 +65,7 @@ def chat_exchange(body: dict[str, Any], door: Door) -> Exchange:
     messages = body.get("messages")
     _field("messages" in body, "The request needs a 'messages' array.")
     _field(isinstance(messages, list) and len(messages) > 0, "'messages' must be a non-empty array.")
+    _field(len(messages or ()) <= MAX_MESSAGES, f"'messages' may hold at most {MAX_MESSAGES} messages.")
     _field(isinstance(body.get("model"), str) and bool(body["model"]), "'model' must be a non-empty string.")
     _field(isinstance(body.get("stream", False), bool), "'stream' must be true or false.")
     _field(body.get("n") in (None, 1), "Only n=1 is supported through Empathy Guard (each answer is checked).")
