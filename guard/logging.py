@@ -1,7 +1,8 @@
 """Operational logs: structlog JSON (or console) configured once, at the edge, with a scrubber.
 
 `configure_logging(json=True, level="INFO")` is called by the command that starts a process
-(`guard serve`, the CLI); importing guard never configures logging. Every event, ours and the
+(`guard serve`, the CLI); importing guard never configures logging. Run uvicorn with
+`log_config=None` (or call this again after it started) so its loggers use this pipeline too. Every event, ours and the
 standard library's (uvicorn, httpx), passes `DropPersonalData` last before rendering. It is
 defence in depth behind the pipeline's own redaction:
 
@@ -47,6 +48,9 @@ _PATTERNS = (
     ("PHONE", re.compile(r"(?<![\w-])\+?\d[\d ().-]{7,}\d(?![\w-])")),
     ("IP", re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")),
 )
+# Libraries that install their own handlers (uvicorn does, unless run with log_config=None):
+# their records are sent through ours instead, so nothing bypasses the scrubber.
+_ADOPTED_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "httpx", "httpcore")
 _MIN_VALUE = 3  # shorter "values" (e.g. an initial) would blank out ordinary words
 _KNOWN: ContextVar[frozenset[str]] = ContextVar("guard_known_personal_values", default=frozenset())
 
@@ -146,6 +150,10 @@ def configure_logging(json: bool = True, level: str | int = "INFO", *, stream: T
     handler._guard_handler = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(_level(level))
+    for name in _ADOPTED_LOGGERS:
+        adopted = logging.getLogger(name)
+        adopted.handlers.clear()
+        adopted.propagate = True
     structlog.configure(
         processors=[structlog.stdlib.filter_by_level, *shared,
                     structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
