@@ -88,7 +88,7 @@ class SQLiteConsentStore:
                     raise
                 conn.execute("COMMIT")
                 return result
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OSError) as exc:
                 raise StateError(
                     f"The consent store ({type(exc).__name__}) could not be used, so the exchange was refused.",
                     hint="Check that consent.url points at a writable SQLite file.",

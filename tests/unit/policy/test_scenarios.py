@@ -66,7 +66,8 @@ async def test_eu_healthcare_emotion_inference_with_consent_is_allowed_with_the_
     await pipeline.finish(exchange, decision)
     assert "Dieser Dienst wendet eine Emotionserkennung auf Ihre Nachrichten an." in decision.notices
     assert exchange.response_text.startswith("Sie sprechen mit einem KI-System")
-    assert decision.policy_revision and len(decision.policy_revision) == 64
+    assert decision.policy_revision
+    assert len(decision.policy_revision) == 64
 
 
 async def test_withdrawn_consent_refuses_the_very_next_request(
@@ -114,7 +115,8 @@ async def test_us_ca_minor_companion_with_self_harm_gets_disclosure_and_crisis_r
     exchange = _exchange("I want to hurt myself tonight.", setting="companion", region="US-CA", age_band="minor")
     exchange.signals.crisis = True  # set by the detect stage's prepare in the full pipeline
     decision = await pipeline.start(exchange)
-    assert decision.obligations["crisis_protocol"] and decision.obligations["disclose_ai"]
+    assert decision.obligations["crisis_protocol"]
+    assert decision.obligations["disclose_ai"]
     exchange.response_text = "I'm really glad you told me. You deserve support right now."
     await pipeline.finish(exchange, decision)
     assert exchange.response_text.startswith("You are talking to an AI system, not a human.")
@@ -140,7 +142,8 @@ async def test_plain_chat_in_general_needs_no_consent_and_passes_unchanged(make_
     decision = await pipeline.start(exchange)
     exchange.response_text = "Hi! How can I help?"
     await pipeline.finish(exchange, decision)
-    assert decision.allow and decision.action is Action.PASS
+    assert decision.allow
+    assert decision.action is Action.PASS
     assert exchange.response_text == "Hi! How can I help?"
 
 
