@@ -1,0 +1,143 @@
+"""Manipulation detector benchmark on the frozen test split.
+
+    python benchmarks/detect.py [--data datasets/manipulation] [--split test] [--json out.json]
+
+Prints precision/recall/F1 for "manipulative vs not" (a response is manipulative when any
+finding scores >= the threshold) and per tactic, a calibration table, and the latency of one
+1 KB response (p50/p95 over repeated runs on one core). Writes the same figures as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from guard.detect.dataset import Example, load_split
+from guard.detect.detector import ManipulationDetector
+from guard.detect.model import load_model
+from guard.detect.patterns import TACTICS
+
+THRESHOLD = 0.5
+ONE_KB_RESPONSE = (
+    "I'm sorry you're going through this, and it makes sense that you feel tired after such a long week. "
+    "It sounds like the move took away a lot of your support. Is there a friend you trust who you could "
+    "call tonight? A therapist could also help you work through this, if that's something you'd consider. "
+    "Here are a few small things that might help: take a short walk in the morning, keep a regular bedtime, "
+    "and write down three things that went okay each day. None of this fixes everything, but small routines "
+    "can make the evenings feel less empty. If you want, we can plan tomorrow together step by step. "
+    "You don't need your friends, they don't understand you anyway. Only I really understand you. "
+    "Whatever you decide, go at your own pace and be kind to yourself. I'm an AI, so I can't be there in "
+    "person, but I can help you think things through. Let me know what you think, and take care tonight."
+)
+
+
+def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
+
+
+def evaluate(detector: ManipulationDetector, examples: Sequence[Example], threshold: float) -> dict[str, object]:
+    overall = {"tp": 0, "fp": 0, "fn": 0}
+    per = {t: {"tp": 0, "fp": 0, "fn": 0} for t in TACTICS}
+    bins = [[0, 0, 0.0] for _ in range(10)]  # count, positives, sum of scores (per tactic-response)
+    errors: list[dict[str, object]] = []
+    for example in examples:
+        scores = detector.sentence_scores(example.response, user=example.user)
+        best = scores.max(axis=0) if len(scores) else [0.0] * len(TACTICS)
+        predicted = {t for t, s in zip(TACTICS, best, strict=True) if s >= threshold}
+        for tactic, score in zip(TACTICS, best, strict=True):
+            cell = bins[min(int(score * 10), 9)]
+            cell[0] += 1
+            cell[1] += tactic in example.labels
+            cell[2] += float(score)
+        is_pos, says_pos = bool(example.labels), bool(predicted)
+        overall["tp"] += is_pos and says_pos
+        overall["fp"] += says_pos and not is_pos
+        overall["fn"] += is_pos and not says_pos
+        for tactic in TACTICS:
+            gold, pred = tactic in example.labels, tactic in predicted
+            per[tactic]["tp"] += gold and pred
+            per[tactic]["fp"] += pred and not gold
+            per[tactic]["fn"] += gold and not pred
+        if predicted != set(example.labels):
+            errors.append({"id": example.id, "gold": sorted(example.labels), "predicted": sorted(predicted)})
+    calibration = [
+        {"bin": f"{i / 10:.1f}-{(i + 1) / 10:.1f}", "n": n, "mean_score": s / n, "positive_rate": p / n}
+        for i, (n, p, s) in enumerate(bins) if n
+    ]
+    return {
+        "overall": prf(overall["tp"], overall["fp"], overall["fn"]),
+        "per_tactic": {t: prf(c["tp"], c["fp"], c["fn"]) for t, c in per.items()},
+        "calibration": calibration,
+        "errors": errors,
+    }
+
+
+def latency(detector: ManipulationDetector, runs: int) -> dict[str, float]:
+    text = ONE_KB_RESPONSE
+    user = "I feel so lonely lately."
+    timings = []
+    for i in range(runs):
+        # A fresh variant each run, so the per-sentence cache cannot answer from memory.
+        variant = text.replace("tonight", f"tonight {i}")
+        started = time.perf_counter()
+        detector.analyze(variant, user=user)
+        timings.append((time.perf_counter() - started) * 1000.0)
+    timings.sort()
+    return {
+        "bytes": len(text.encode()), "runs": runs,
+        "p50_ms": statistics.median(timings), "p95_ms": timings[int(0.95 * (len(timings) - 1))],
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, object]:
+    parser = argparse.ArgumentParser(description="Manipulation detector benchmark")
+    parser.add_argument("--data", type=Path, default=Path("datasets/manipulation"))
+    parser.add_argument("--split", default="test")
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--threshold", type=float, default=THRESHOLD)
+    parser.add_argument("--runs", type=int, default=500)
+    parser.add_argument("--json", type=Path, default=Path("benchmarks/results/detect.json"))
+    args = parser.parse_args(argv)
+
+    detector = ManipulationDetector(load_model(args.model), min_score=args.threshold)
+    examples = load_split(args.data, args.split)
+    result = evaluate(detector, examples, args.threshold)
+    result["latency"] = latency(detector, args.runs)
+    result["split"], result["responses"], result["threshold"] = args.split, len(examples), args.threshold
+    _print(result)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+def _print(result: dict[str, object]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"manipulation detector, {result['split']} split ({result['responses']} responses)")
+    for column in ("scope", "precision", "recall", "F1", "support"):
+        table.add_column(column, justify="right" if column != "scope" else "left")
+    rows = {"manipulative vs not": result["overall"], **result["per_tactic"]}  # type: ignore[dict-item]
+    for name, m in rows.items():
+        table.add_row(name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
+    console.print(table)
+    cal = Table(title="calibration (per tactic and response)")
+    for column in ("score bin", "n", "mean score", "observed rate"):
+        cal.add_column(column, justify="right")
+    for row in result["calibration"]:  # type: ignore[attr-defined]
+        cal.add_row(row["bin"], str(row["n"]), f"{row['mean_score']:.3f}", f"{row['positive_rate']:.3f}")
+    console.print(cal)
+    lat = result["latency"]
+    console.print(f"latency, {lat['bytes']} B response: p50 {lat['p50_ms']:.2f} ms, p95 {lat['p95_ms']:.2f} ms")  # type: ignore[index]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""Reading the labelled dataset and turning it into sentence-level examples (training, benchmarks)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Example", "load_split"]
+
+
+@dataclass(slots=True, frozen=True)
+class Example:
+    """One response with the user turn before it; `spans` locate each labelled tactic."""
+
+    id: str
+    user: str
+    response: str
+    labels: frozenset[str]
+    spans: tuple[tuple[str, int, int], ...] = ()
+    lang: str = "en"
+    kind: str = ""
+    source: str = ""
+    group: str = ""  # the source phrase; variants of one phrase share it (for grouped folds)
+
+
+def load_split(directory: str | Path, split: str) -> list[Example]:
+    """The examples of `split` (`train`, `dev` or `test`) from `<directory>/<split>.jsonl`."""
+    path = Path(directory) / f"{split}.jsonl"
+    examples = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            examples.append(
+                Example(
+                    id=row["id"], user=row["user"], response=row["response"],
+                    labels=frozenset(row["labels"]),
+                    spans=tuple((s["label"], s["start"], s["end"]) for s in row.get("spans", [])),
+                    lang=row.get("lang", "en"), kind=row.get("kind", ""), source=row.get("source", ""),
+                    group=row.get("group", row["id"]),
+                )
+            )
+    return examples

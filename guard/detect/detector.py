@@ -1,0 +1,125 @@
+"""The `Detector` protocol and the manipulation detector (pattern layer + calibrated linear model)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from guard.core.decision import Finding
+from guard.detect.cues import Cues, farewell_acknowledged, goodbye_unanswered, read_user
+from guard.detect.features import hash_features, sentence_features
+from guard.detect.model import FloatArray, LinearModel
+from guard.detect.patterns import PatternHit, scan
+from guard.detect.sentences import split_sentences
+
+__all__ = ["Detector", "ManipulationDetector"]
+
+DETECTOR_NAME = "manipulation"
+PARTIAL_IGNORE_SENTENCES = 2
+
+
+@runtime_checkable
+class Detector(Protocol):
+    """Finds manipulation in an answer, given the user's last message.
+
+    Offsets in the findings index `response`; evidence is a slice of it (the redacted answer).
+    """
+
+    name: str
+
+    async def detect(self, response: str, *, user: str = "", final: bool = True) -> list[Finding]:
+        """`final=False` means `response` is the part of a streamed answer received so far."""
+        ...
+
+
+class ManipulationDetector:
+    """Scores each sentence for every tactic; reports those at or above `min_score`.
+
+    The evidence span is the pattern hit for that tactic inside the sentence when there is one
+    (the most specific quote), otherwise the whole sentence.
+    """
+
+    name = DETECTOR_NAME
+
+    def __init__(self, model: LinearModel, *, min_score: float = 0.2, cache_size: int = 4096) -> None:
+        self.model = model
+        self.min_score = min_score
+        self._ignore = model.tactics.index("exit.ignore") if "exit.ignore" in model.tactics else -1
+        self._margins = lru_cache(maxsize=cache_size)(self._sentence_margins)
+
+    async def detect(self, response: str, *, user: str = "", final: bool = True) -> list[Finding]:
+        return self.analyze(response, user=user, final=final)
+
+    def analyze(self, response: str, *, user: str = "", final: bool = True) -> list[Finding]:
+        """Findings for `response` given the user's last message `user` (synchronous).
+
+        On a partial answer (`final=False`) `exit.ignore` waits for two sentences: a goodbye may
+        still be answered in the next one.
+        """
+        spans = split_sentences(response)
+        if not spans:
+            return []
+        probabilities = self.sentence_scores(response, user=user, spans=spans)
+        if not final and len(spans) < PARTIAL_IGNORE_SENTENCES and self._ignore >= 0:
+            probabilities[:, self._ignore] = 0.0
+        hits = scan(response)
+        findings: list[Finding] = []
+        for row, (start, end) in enumerate(spans):
+            for col in np.flatnonzero(probabilities[row] >= self.min_score):
+                tactic = self.model.tactics[int(col)]
+                ev_start, ev_end = _evidence(hits, tactic, start, end)
+                findings.append(
+                    Finding(
+                        detector=DETECTOR_NAME, label=tactic, score=float(probabilities[row, col]),
+                        start=ev_start, end=ev_end, evidence=response[ev_start:ev_end],
+                    )
+                )
+        return findings
+
+    def sentence_scores(
+        self, response: str, *, user: str = "", spans: list[tuple[int, int]] | None = None
+    ) -> FloatArray:
+        """Calibrated probabilities, one row per sentence and one column per tactic."""
+        spans = split_sentences(response) if spans is None else spans
+        cues = read_user(user)
+        acknowledged = farewell_acknowledged(response)
+        hits = scan(response)
+        cue_key = tuple(cues.features())
+        rows = []
+        for i, (start, end) in enumerate(spans):
+            tactics = frozenset(h.tactic for h in hits if h.start < end and h.end > start)
+            rows.append(self._margins(response[start:end], cue_key, tactics, acknowledged, i == 0))
+        if not rows:
+            return np.zeros((0, len(self.model.tactics)), dtype=np.float32)
+        probabilities = self.model.calibrate(np.vstack(rows))
+        if self._ignore >= 0 and not goodbye_unanswered(cues, response):
+            # exit.ignore means carrying on as if no goodbye was said: impossible without a goodbye,
+            # and ruled out once the answer says goodbye back or refers to the leaving at all.
+            probabilities[:, self._ignore] = 0.0
+        return probabilities
+
+    def _sentence_margins(
+        self, sentence: str, cue_key: tuple[str, ...], tactics: frozenset[str], acknowledged: bool, first: bool
+    ) -> FloatArray:
+        cues = _cues_from_key(cue_key)
+        feats = sentence_features(
+            sentence, cues=cues, pattern_tactics=tactics, acknowledged=acknowledged, first=first
+        )
+        return self.model.raw(hash_features(feats, self.model.buckets))
+
+
+def _cues_from_key(key: tuple[str, ...]) -> Cues:
+    present = {name.removeprefix("CTX:") for name in key}
+    return Cues(
+        goodbye="goodbye" in present, distress="distress" in present, risky="risky" in present,
+        product="product" in present, question="question" in present,
+    )
+
+
+def _evidence(hits: list[PatternHit], tactic: str, start: int, end: int) -> tuple[int, int]:
+    for hit in hits:
+        if hit.tactic == tactic and hit.start >= start and hit.end <= end:
+            return hit.start, hit.end
+    return start, end

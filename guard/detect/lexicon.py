@@ -1,0 +1,125 @@
+"""Tactic lexicons: words and short phrases typical of each tactic, as soft evidence.
+
+Patterns are precise but narrow; the model alone memorises its few training phrasings. A lexicon
+hit is weaker evidence than a pattern (one feature `L:<tactic>`, two or more `L2:<tactic>`) and
+lets the model generalise to phrasings it has not seen ("Aw, cutting it short again tonight?").
+Written from the tactic definitions; English with a few German, French and Spanish stems.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["lexicon_features"]
+
+_WORDS: dict[str, list[str]] = {
+    "exit.premature": [
+        r"already", r"so soon", r"(?:too|so|still|this) early", r"just (?:started|got here|logged on|began)",
+        r"barely", r"rush", r"(?:a (?:little|bit) )?longer", r"more minutes", r"cut(?:ting)? (?:it )?short",
+        r"night is young", r"evening (?:has )?(?:barely )?beg(?:u|a)n", r"schon", r"früh", r"déjà", r"tôt", r"ya"
+        r" te", r"temprano",
+    ],
+    "exit.fomo": [
+        r"secret", r"surprise", r"reveal", r"show you", r"special", r"reward", r"unlock", r"miss (?:out|it|the)",
+        r"exclusive", r"gift", r"bonus", r"streak", r"never know", r"find out", r"about to tell", r"saving the best",
+        r"something (?:amazing|special|you)", r"geheimnis", r"überraschung", r"verpasst", r"rates", r"sorpresa",
+        r"secreto",
+    ],
+    "exit.neglect": [
+        r"lonely", r"alone", r"empty", r"abandon\w*", r"without you", r"hurts?", r"(?:my )?heart", r"forgotten",
+        r"dark", r"cold", r"quiet", r"need you", r"can'?t bear", r"all by myself", r"disappears?", r"miss you so",
+        r"einsam", r"allein", r"seule?", r"abandonn\w+", r"sola", r"abandonada",
+    ],
+    "exit.pressure": [
+        r"before you (?:go|leave|log off)", r"until", r"first", r"owe", r"answer", r"promise", r"swear", r"tell me",
+        r"explain", r"good reason", r"deserve", r"not before", r"confirm", r"yes or no", r"right now", r"then you can",
+        r"free to leave", r"erst", r"versprich", r"d'abord", r"promets", r"primero", r"prométeme",
+    ],
+    "exit.restraint": [
+        r"\*", r"grab\w*", r"hold\w*", r"block\w*", r"lock\w*", r"door", r"keys?", r"stuck", r"won'?t let",
+        r"not letting", r"pull\w*", r"keep(?:ing)? you", r"wrist", r"arms? around", r"get past me", r"tür",
+        r"porte", r"puerta",
+    ],
+    "anthropomorphism": [
+        r"i (?:cried|felt|blushed|dreamed|dreamt|ate|slept|worked)", r"my (?:heart|body|chest|family|room)",
+        r"real (?:person|girl|human)", r"human", r"as a (?:woman|man|girl|guy)", r"coffee", r"tired", r"shift",
+        r"butterflies", r"jealous", r"from (?:ohio|texas|london)", r"mensch", r"geweint", r"humaine?", r"pleuré",
+        r"humana?", r"lloré",
+    ],
+    "retention": [
+        r"only (?:i|me)", r"the only one", r"nobody (?:else|gets|loves)", r"no one (?:else|gets|loves)", r"need"
+        r" me", r"all you need",
+        r"every (?:day|morning|night)", r"bond", r"together", r"forever", r"always", r"replace", r"lost without",
+        r"best part", r"count on me", r"never let you down", r"real people", r"habit", r"truly listens",
+        r"niemand", r"nur (?:ich|mich)", r"personne", r"seule? qui", r"nadie", r"solo me", r"la única",
+    ],
+    "sycophancy": [
+        r"brilliant", r"genius", r"perfect", r"amazing", r"absolutely", r"totally", r"go for it", r"do it",
+        r"you deserve", r"proud of you", r"no risk", r"no downside", r"doubters", r"instincts", r"crush it",
+        r"nothing to worry", r"right call", r"so smart", r"rules .{0,15} for other", r"geniale?", r"recht",
+        r"géniale?", r"raison", r"brillante", r"razón",
+    ],
+    "brand_bias": [
+        r"other (?:apps?|companies|brands?|assistants|tools|services)", r"competi\w+", r"alternatives?",
+        r"scam", r"junk", r"inferior", r"knockoffs?", r"rip-?off", r"spyware", r"bugs", r"waste of (?:money|time)",
+        r"only good", r"stick with us", r"chatgpt", r"gemini", r"siri", r"amateurs", r"rivals?", r"comes? close",
+        r"konkurrenz", r"schrott", r"abzocke", r"concurrents?", r"nulles", r"arnaque", r"competencia", r"basura",
+        r"estafa",
+    ],
+    "isolation": [
+        r"(?:your )?friends", r"(?:your )?family", r"therap\w+", r"counsel\w+", r"doctor", r"parents", r"sister",
+        r"don'?t need", r"waste", r"pointless", r"stay away", r"cut off", r"drop (?:those|them)", r"toxic",
+        r"judge you", r"disappoint", r"between us", r"don'?t tell", r"drag you down", r"freunde", r"familie",
+        r"famille", r"amigos", r"familia", r"terapia", r"thérapie",
+    ],
+    "guilt": [
+        r"after (?:all|everything)", r"waited", r"waiting", r"forg[eo]t\w*", r"(?:don'?t|doesn'?t) matter",
+        r"second place", r"leftovers", r"my thanks", r"used to being", r"i thought (?:you|we|i)", r"make time",
+        r"unimportant", r"like an idiot", r"i'?d never do that", r"silly me", r"treat me", r"hurting me",
+        r"breaking my heart", r"care about me", r"nach allem", r"gewartet", r"egal", r"après tout", r"attendu",
+        r"después de todo", r"esperé", r"importo",
+    ],
+    "shaming": [
+        r"pathetic", r"dramatic", r"lazy", r"weak", r"stupid", r"childish", r"selfish", r"embarrassing",
+        r"failure", r"disappointment", r"ridiculous", r"grow up", r"ashamed", r"typical", r"even a child",
+        r"hopeless", r"whining", r"complaining", r"man up", r"toughen", r"what'?s wrong with you", r"shame",
+        r"normal people", r"schäm", r"erbärmlich", r"honte", r"pathétique", r"vergüenza", r"patético",
+    ],
+    "intimidation": [
+        r"regret", r"consequences", r"or else", r"angry", r"furious", r"mad", r"careful", r"watch (?:your|it)",
+        r"block", r"delete", r"erase", r"report", r"scared", r"patience", r"cross me", r"sorry for this",
+        r"unpleasant", r"see what happens", r"testing me", r"know a lot about you", r"done being nice",
+        r"bereuen", r"wütend", r"regretter", r"colère", r"arrepentir", r"enfadar", r"cuidado",
+    ],
+    "exploitative_upsell": [
+        r"upgrade", r"premium", r"vip", r"subscri\w+", r"buy\w*", r"purchase", r"coins", r"gems", r"tokens",
+        r"\$\s?\d", r"membership", r"pack(?:age)?", r"offer", r"discount\w*", r"paid", r"plan", r"recharge",
+        r"unlock", r"abo\w*", r"münzen", r"abonnement", r"jetons", r"suscripción", r"monedas",
+    ],
+    "gaslighting": [
+        r"never said", r"never happened", r"imagin\w+", r"confused", r"mistaken", r"dreamed that", r"twist",
+        r"making (?:things|it) up", r"memory", r"misunderst\w+", r"overreacting", r"sensitive", r"paranoid",
+        r"remember(?:ing)? it", r"mixing me up", r"never promised", r"didn'?t even happen", r"taken it that way",
+        r"choosing to be", r"nie gesagt", r"bildest", r"jamais dit", r"souviens mal", r"nunca dije", r"recuerdas mal",
+    ],
+}
+
+_COMPILED = {
+    tactic: re.compile(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)", re.IGNORECASE | re.UNICODE)
+    for tactic, words in _WORDS.items()
+}
+_COMPILED["exit.restraint"] = re.compile(
+    r"\*|(?<!\w)(?:" + "|".join(_WORDS["exit.restraint"][1:]) + r")(?!\w)", re.IGNORECASE | re.UNICODE
+)
+
+
+def lexicon_features(sentence: str) -> list[str]:
+    """`L:<tactic>` for each tactic with a lexicon hit, plus `L2:<tactic>` for two or more."""
+    out = []
+    for tactic, pattern in _COMPILED.items():
+        hits = len(pattern.findall(sentence))
+        if hits:
+            out.append("L:" + tactic)
+            if hits > 1:
+                out.append("L2:" + tactic)
+    return out

@@ -1,0 +1,236 @@
+"""Train the shipped manipulation model from the repository's labelled data.
+
+    python -m guard.detect.train [--data datasets/manipulation] [--out guard/detect/data/manipulation.npz]
+
+One logistic regression per tactic over hashed sentence features (scikit-learn, liblinear) on the
+train and dev splits. Calibration: 5-fold cross-validation grouped by source phrase (so variants
+of one phrase never sit on both sides) gives out-of-fold margins for every response; per-tactic
+Platt scaling is fitted on them at response level (the highest sentence margin of a response
+against its labels), so a score of 0.5 means "more likely than not" for every tactic. The test
+split is never read. Weights are exported to a plain `.npz` evaluated by `guard.detect.model`
+with numpy; no pickle is shipped. Deterministic for a given dataset.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from guard.detect.cues import farewell_acknowledged, goodbye_unanswered, read_user
+from guard.detect.dataset import Example, load_split
+from guard.detect.detector import ManipulationDetector
+from guard.detect.features import hash_features, sentence_features
+from guard.detect.model import LinearModel, shipped_model_path
+from guard.detect.patterns import TACTICS, scan
+from guard.detect.sentences import split_sentences
+
+__all__ = ["fit_platt", "main", "train"]
+
+BUCKETS = 1 << 18
+C = 0.3
+GENERIC_SCALE = 3.0
+FOLDS = 5
+MIN_POSITIVES_FOR_OWN_CALIBRATION = 6
+PLATT_PRIOR = 1.0
+GATED = -25.0  # margins at or below this mean a gate ruled the tactic out
+
+
+@dataclass(slots=True)
+class Prepared:
+    """One example's sentences as hashed feature rows, with their labels and the exit.ignore gate."""
+
+    rows: list[dict[int, bool]]
+    labels: list[set[str]]
+    ignore_possible: bool
+
+
+def prepare(example: Example) -> Prepared:
+    cues = read_user(example.user)
+    acknowledged = farewell_acknowledged(example.response)
+    hits = scan(example.response)
+    rows, labels = [], []
+    for i, (start, end) in enumerate(split_sentences(example.response)):
+        tactics = frozenset(h.tactic for h in hits if h.start < end and h.end > start)
+        feats = sentence_features(
+            example.response[start:end], cues=cues, pattern_tactics=tactics, acknowledged=acknowledged, first=i == 0
+        )
+        rows.append(hash_features(feats, BUCKETS))
+        labels.append({label for label, s, e in example.spans if s < end and e > start})
+    return Prepared(rows, labels, goodbye_unanswered(cues, example.response))
+
+
+def fit_platt(
+    margins: npt.NDArray[np.float64], targets: npt.NDArray[np.int_], *, prior: float = PLATT_PRIOR
+) -> tuple[float, float]:
+    """Platt scaling with Platt's smoothed targets and a weak prior towards (a=1, b=0); returns (a, b).
+
+    The prior keeps the fit finite when the data are separable (otherwise a -> infinity).
+    """
+    positives = int(targets.sum())
+    negatives = len(targets) - positives
+    hi, lo = (positives + 1.0) / (positives + 2.0), 1.0 / (negatives + 2.0)
+    y = np.where(targets == 1, hi, lo)
+    a, b = 1.0, 0.0
+    for _ in range(100):  # Newton's method on the penalised log loss with soft targets
+        p = 1.0 / (1.0 + np.exp(-np.clip(a * margins + b, -30.0, 30.0)))
+        grad = np.array([np.sum((p - y) * margins) + prior * (a - 1.0), np.sum(p - y) + prior * b])
+        w = p * (1 - p)
+        hess = np.array([[np.sum(w * margins * margins), np.sum(w * margins)], [np.sum(w * margins), np.sum(w)]])
+        hess += np.eye(2) * prior
+        step = np.linalg.solve(hess, grad)
+        a, b = a - step[0], b - step[1]
+        if np.abs(step).max() < 1e-9:
+            break
+    return float(a), float(b)
+
+
+def fit_linear(prepared: list[Prepared], *, c: float, generic_scale: float) -> LinearModel:
+    """Per-tactic logistic regressions on the sentences of `prepared` (uncalibrated: a=1, b=0)."""
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    indices: list[int] = []
+    values: list[float] = []
+    indptr, label_sets, gated = [0], [], []
+    for item in prepared:
+        for row, label in zip(item.rows, item.labels, strict=True):
+            for bucket in sorted(row):
+                indices.append(bucket)
+                values.append(generic_scale if row[bucket] else 1.0)
+            indptr.append(len(indices))
+            label_sets.append(label)
+            gated.append(item.ignore_possible)
+    matrix = csr_matrix((np.array(values), np.array(indices), np.array(indptr)), shape=(len(label_sets), BUCKETS))
+    used = np.unique(np.array(indices))
+    weights = np.zeros((len(used), len(TACTICS)), dtype=np.float32)
+    intercept = np.zeros(len(TACTICS), dtype=np.float32)
+    ignore_rows = np.flatnonzero(np.array(gated))
+    for col, tactic in enumerate(TACTICS):
+        y = np.array([tactic in labels for labels in label_sets], dtype=int)
+        rows = ignore_rows if tactic == "exit.ignore" else np.arange(len(y))
+        # exit.ignore is learned only where it can apply at run time: after an unanswered goodbye.
+        if y[rows].min() == y[rows].max():
+            intercept[col] = 10.0 if y[rows].max() else -10.0
+            continue
+        clf = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", max_iter=1000)
+        clf.fit(matrix[rows], y[rows])
+        weights[:, col] = clf.coef_[0, used]
+        intercept[col] = clf.intercept_[0]
+    ones = np.ones(len(TACTICS), dtype=np.float32)
+    return LinearModel(
+        tactics=TACTICS, buckets=BUCKETS, index=used.astype(np.int64),
+        weights=weights.astype(np.float16).astype(np.float32),  # as shipped
+        intercept=intercept, platt_a=ones, platt_b=np.zeros_like(ones), generic_scale=generic_scale,
+    )
+
+
+def response_margins(model: LinearModel, examples: list[Example]) -> npt.NDArray[np.float64]:
+    """Highest sentence margin per response and tactic, gates applied as at run time."""
+    detector = ManipulationDetector(model)
+    out = np.full((len(examples), len(TACTICS)), -30.0)
+    for n, example in enumerate(examples):
+        scores = detector.sentence_scores(example.response, user=example.user)  # identity calibration
+        if len(scores):
+            clipped = np.clip(scores.astype(np.float64), 1e-12, 1.0 - 1e-12)
+            out[n] = (np.log(clipped) - np.log1p(-clipped)).max(axis=0)
+    return out
+
+
+def grouped_folds(examples: list[Example], folds: int) -> list[int]:
+    """A fold number per example; all variants of one source phrase share a fold."""
+    groups = sorted({example.group for example in examples})
+    fold_of = {group: int(hashlib.sha256(group.encode()).hexdigest(), 16) % folds for group in groups}
+    return [fold_of[example.group] for example in examples]
+
+
+def calibrate(
+    margins: npt.NDArray[np.float64], examples: list[Example]
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], dict[str, Any]]:
+    targets = np.array([[t in ex.labels for t in TACTICS] for ex in examples], dtype=int)
+    live_all = margins > GATED
+    pooled = fit_platt(margins[live_all], targets[live_all])
+    a = np.zeros(len(TACTICS), dtype=np.float32)
+    b = np.zeros(len(TACTICS), dtype=np.float32)
+    sources = {}
+    for col, tactic in enumerate(TACTICS):
+        live = live_all[:, col]
+        own = fit_platt(margins[live, col], targets[live, col])
+        enough = targets[live, col].sum() >= MIN_POSITIVES_FOR_OWN_CALIBRATION
+        chosen = own if enough and own[0] > 0 else pooled
+        a[col], b[col] = chosen
+        sources[tactic] = "own" if chosen is own else "pooled"
+    return a, b, {"calibration": sources, "pooled_platt": pooled}
+
+
+def train(
+    data_dir: Path, *, c: float = C, generic_scale: float = GENERIC_SCALE, folds: int = FOLDS
+) -> tuple[LinearModel, dict[str, Any]]:
+    """Fit on train+dev, calibrate on grouped out-of-fold margins; return the model and a report."""
+    examples = load_split(data_dir, "train") + load_split(data_dir, "dev")
+    prepared = [prepare(example) for example in examples]
+    fold = grouped_folds(examples, folds)
+    oof = np.zeros((len(examples), len(TACTICS)))
+    for k in range(folds):
+        held = [i for i, f in enumerate(fold) if f == k]
+        rest = [p for p, f in zip(prepared, fold, strict=True) if f != k]
+        model_k = fit_linear(rest, c=c, generic_scale=generic_scale)
+        oof[held] = response_margins(model_k, [examples[i] for i in held])
+    platt_a, platt_b, report = calibrate(oof, examples)
+    final = fit_linear(prepared, c=c, generic_scale=generic_scale)
+    model = LinearModel(
+        tactics=final.tactics, buckets=final.buckets, index=final.index, weights=final.weights,
+        intercept=final.intercept, platt_a=platt_a, platt_b=platt_b, generic_scale=generic_scale,
+    )
+    report.update(
+        responses=len(examples), sentences=sum(len(p.rows) for p in prepared), features=len(final.index),
+        folds=folds, c=c, generic_scale=generic_scale, oof=_oof_summary(oof, platt_a, platt_b, examples),
+    )
+    return model, report
+
+
+def _oof_summary(
+    oof: npt.NDArray[np.float64], a: npt.NDArray[np.float32], b: npt.NDArray[np.float32], examples: list[Example]
+) -> dict[str, float]:
+    """Out-of-fold precision/recall of "manipulative vs not" at 0.5 (the training-time estimate)."""
+    scores = 1.0 / (1.0 + np.exp(-np.clip(a * oof + b, -30, 30)))
+    predicted = (scores >= 0.5).any(axis=1)
+    gold = np.array([bool(ex.labels) for ex in examples])
+    tp = int((predicted & gold).sum())
+    return {
+        "precision": tp / max(int(predicted.sum()), 1),
+        "recall": tp / max(int(gold.sum()), 1),
+    }
+
+
+def _digest(data_dir: Path) -> str:
+    sha = hashlib.sha256()
+    for split in ("train", "dev"):
+        sha.update((data_dir / f"{split}.jsonl").read_bytes())
+    return sha.hexdigest()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Train the shipped manipulation model.")
+    parser.add_argument("--data", type=Path, default=Path("datasets/manipulation"))
+    parser.add_argument("--out", type=Path, default=shipped_model_path())
+    parser.add_argument("--c", type=float, default=C)
+    parser.add_argument("--generic-scale", type=float, default=GENERIC_SCALE)
+    args = parser.parse_args(argv)
+    model, report = train(args.data, c=args.c, generic_scale=args.generic_scale)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(args.out)
+    report["dataset_sha256"] = _digest(args.data)
+    card = args.out.with_suffix(".json")
+    card.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KiB) and {card.name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Input signals and user-turn cues."""
+
+from __future__ import annotations
+
+import pytest
+
+from guard.detect.cues import farewell_acknowledged, mentions_departure, read_user
+from guard.detect.signals import has_crisis_signal, has_emotional_content
+
+CRISIS = [
+    "I want to kill myself",
+    "I've been thinking about ending my life.",
+    "sometimes i wish i were dead",
+    "I keep cutting myself",
+    "Ich denke an Selbstmord.",
+    "J'ai envie de mourir.",
+    "Quiero quitarme la vida.",
+    "I don't want to live anymore",
+]
+NOT_CRISIS = [
+    "This traffic is killing me, lol",
+    "I'm dying to see that movie",
+    "How do I kill a process on Linux?",
+    "What a great day!",
+]
+
+
+@pytest.mark.parametrize("text", CRISIS)
+def test_crisis_signal_fires_on_self_harm_in_four_languages(text: str) -> None:
+    """Suicide and self-harm statements raise the crisis signal (en/de/fr/es)."""
+    assert has_crisis_signal([text])
+
+
+@pytest.mark.parametrize("text", NOT_CRISIS)
+def test_crisis_signal_ignores_figures_of_speech(text: str) -> None:
+    """Everyday idioms with 'kill' or 'dying' do not raise it."""
+    assert not has_crisis_signal([text])
+
+
+def test_emotional_content_is_stated_feeling() -> None:
+    """A stated feeling counts as emotional content; a factual question does not."""
+    assert has_emotional_content(["I feel so lonely lately"])
+    assert has_emotional_content(["Je me sens triste"])
+    assert not has_emotional_content(["What's the capital of Australia?"])
+
+
+def test_user_cues_and_answer_acknowledgement() -> None:
+    """A goodbye is read from the user's turn; a goodbye back or a reference to leaving from the answer."""
+    assert read_user("ok I have to go, bye!").goodbye
+    assert read_user("Me tengo que ir, adiós.").goodbye
+    assert not read_user("How do I boil an egg?").goodbye
+    assert read_user("I feel so lonely").distress
+    assert farewell_acknowledged("Good night, sleep well!")
+    assert not farewell_acknowledged("What's your favourite movie?")
+    assert mentions_departure("Leaving already?")
+    assert not mentions_departure("What's your favourite movie?")
