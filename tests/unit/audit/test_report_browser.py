@@ -27,9 +27,10 @@ pytestmark = [
 # Runs in the test's own copy of the page only: measures what Chromium actually laid out.
 PROBE = """<script>
 const box = e => { const r = e.getBoundingClientRect(); return [Math.round(r.width), Math.round(r.height)]; };
+const shown = r => box(r)[0] > 0 && box(r)[1] > 0;
 const out = {
   charts: [...document.querySelectorAll('svg.chart')].map(s => ({label: s.getAttribute('aria-label'),
-            size: box(s), bars: [...s.querySelectorAll('rect.bar')].filter(r => box(r)[0] > 0 && box(r)[1] > 0).length})),
+            size: box(s), bars: [...s.querySelectorAll('rect.bar')].filter(shown).length})),
   tables: [...document.querySelectorAll('table')].map(t => ({cls: t.className, rows: t.rows.length, size: box(t)})),
   sections: [...document.querySelectorAll('section h2')].map(h => h.textContent),
 };
