@@ -8,6 +8,7 @@ evaluated with regopy. It also counts requests and can be told to stall, to test
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -62,12 +63,10 @@ class OpaDouble:
 
         class Handler(BaseHTTPRequestHandler):
             def handle(self) -> None:
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up
                     super().handle()
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeout tests)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet test server
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
             def _body(self) -> bytes:
@@ -79,12 +78,10 @@ class OpaDouble:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(raw)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up
                     self.wfile.write(raw)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeout tests)
 
-            def do_PUT(self) -> None:  # noqa: N802 - http.server's naming
+            def do_PUT(self) -> None:
                 double.requests.append(("PUT", self.path))
                 body = self._body()
                 if self.path.startswith("/v1/policies/"):
@@ -109,7 +106,7 @@ class OpaDouble:
                 else:
                     self._send(404, {"code": "resource_not_found"})
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 double.requests.append(("POST", self.path))
                 if double.stall_s:
                     time.sleep(double.stall_s)

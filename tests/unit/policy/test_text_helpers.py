@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -43,7 +45,7 @@ def test_sentence_spans_cover_the_text_without_gaps(text: str) -> None:
     """Sentence spans are contiguous and together reproduce the text."""
     spans = sentence_spans(text)
     assert "".join(text[s:e] for s, e in spans) == text
-    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))
 
 
 @given(st.lists(st.sampled_from(["One two three.", "Go now!", "Why not?", "Stay a while."]), min_size=1, max_size=6),
