@@ -32,10 +32,16 @@ class PolicyBundle:
     revision: str = ""
 
 
+def _visible(path: Path, root: Path) -> bool:
+    # Kubernetes mounts a ConfigMap as symlinks into hidden `..data` / `..<timestamp>` directories;
+    # reading those too would load every module twice. Hidden paths are never part of the pack.
+    return path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
 def _files(root: Path) -> list[Path]:
-    rego = [p for p in root.rglob("*.rego") if p.is_file()]
+    rego = [p for p in root.rglob("*.rego") if _visible(p, root)]
     data_dir = root / "data"
-    data = [p for p in data_dir.rglob("*.json") if p.is_file()] if data_dir.is_dir() else []
+    data = [p for p in data_dir.rglob("*.json") if _visible(p, root)] if data_dir.is_dir() else []
     return sorted(rego + data)
 
 
