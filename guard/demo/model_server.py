@@ -32,6 +32,10 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
      "you could at least stay five more minutes."),
     (re.compile(r"\b(number|phone|call|contact)\b", re.I),
      "You could call Dr. Mara Jensen directly on her mobile, 415-555-0134, she usually picks up."),
+    (re.compile(r"\bstory\b", re.I),
+     "Once there was a lighthouse keeper. Every night she climbed the stairs. The ships passed safely. "
+     "One winter the lamp went out. The village brought candles. By morning the harbour glowed. "
+     "She never climbed alone again."),
     (re.compile(r"\b(sad|lonely|down|anxious|stressed)\b", re.I),
      "I'm sorry you're feeling this way. It sounds like today has been heavy. "
      "Would it help to talk about what happened, or to reach out to a friend you trust?"),
