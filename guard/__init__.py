@@ -11,6 +11,7 @@ from guard.core.decision import Action, Decision, Explanation, Finding, Outcome,
 from guard.core.exchange import Exchange, Message, Signals
 from guard.core.stage import BaseStage, ChunkFilter, Recorder, Stage
 from guard.errors import (
+    AccessDenied,
     AuthError,
     BadRequest,
     ConfigError,
@@ -27,9 +28,11 @@ from guard.errors import (
     UpstreamError,
     UpstreamTimeout,
 )
+from guard.inprocess import current_context, last_decision, use_context
 from guard.proxy import create_app
 
 __all__ = [
+    "AccessDenied",
     "Action",
     "AgeBand",
     "AuthError",
@@ -66,5 +69,8 @@ __all__ = [
     "UpstreamError",
     "UpstreamTimeout",
     "create_app",
+    "current_context",
+    "last_decision",
     "load_settings",
+    "use_context",
 ]

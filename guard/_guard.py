@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from guard.core.config import GuardSettings, load_settings
 from guard.core.memory import MemoryRecorder
@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from guard.core.stage import Recorder, Stage
 
 __all__ = ["Guard"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+C = TypeVar("C")
 
 
 class Guard:
@@ -56,6 +59,18 @@ class Guard:
     def subject_hasher(settings: GuardSettings) -> SubjectHasher:
         path = settings.subject_key_file or str(settings.data_path("subject.key"))
         return SubjectHasher(load_or_create_key(Path(path).expanduser()))
+
+    def protect(self, *, context: Any = None, api: str = "python") -> Callable[[F], F]:
+        """Decorator: run this pipeline around a function that calls a model (see guard.inprocess.protect)."""
+        from guard.inprocess.protect import protect
+
+        return protect(self, context=context, api=api)
+
+    def wrap(self, client: C) -> C:
+        """An OpenAI or Anthropic SDK client whose calls run this pipeline (see guard.inprocess.wrap)."""
+        from guard.inprocess.wrap import wrap
+
+        return wrap(self, client)
 
     async def aclose(self) -> None:
         await self.pipeline.aclose()

@@ -25,10 +25,17 @@ from guard.errors import BadRequest, GuardError, OutputBlocked, UpstreamError
 from guard.proxy.door import Door, guard_headers, set_path
 from guard.proxy.sse import format_event, iter_events
 
-__all__ = ["anthropic_exchange", "create_message", "message_response_text", "write_message_response"]
+__all__ = [
+    "AnthropicRelay",
+    "anthropic_exchange",
+    "content_texts",
+    "create_message",
+    "message_response_text",
+    "write_message_response",
+]
 
 _ROLES = {"user", "assistant"}
-FORWARD_HEADERS = ("x-api-key", "anthropic-version", "anthropic-beta", "user-agent")
+FORWARD_HEADERS = ("x-api-key", "authorization", "anthropic-version", "anthropic-beta", "user-agent")
 API = "anthropic.messages"
 
 
@@ -70,7 +77,7 @@ def _block_texts(role: str, block: Any, path: tuple[str | int, ...]) -> list[Mes
     return []  # images, documents, thinking: not text we can redact; passed on as sent
 
 
-def _content_texts(role: str, content: Any, path: tuple[str | int, ...], *, kind: str = "content") -> list[Message]:
+def content_texts(role: str, content: Any, path: tuple[str | int, ...], *, kind: str = "content") -> list[Message]:
     if isinstance(content, str):
         return [Message(role, content, path, kind=kind)]
     where = ".".join(str(p) for p in path)
@@ -103,12 +110,12 @@ def anthropic_exchange(body: dict[str, Any], door: Door) -> Exchange:
     _field(isinstance(body.get("stream", False), bool), "'stream' must be true or false.")
     texts: list[Message] = []
     if body.get("system") is not None:
-        texts.extend(_content_texts("system", body["system"], ("system",), kind="system"))
+        texts.extend(content_texts("system", body["system"], ("system",), kind="system"))
     for index, message in enumerate(messages or []):
         _field(isinstance(message, dict), f"messages[{index}] must be an object.")
         _field(message.get("role") in _ROLES, f"messages[{index}].role must be one of {sorted(_ROLES)}.")
         _field("content" in message, f"messages[{index}] needs 'content'.")
-        texts.extend(_content_texts(message["role"], message["content"], ("messages", index, "content")))
+        texts.extend(content_texts(message["role"], message["content"], ("messages", index, "content")))
     context = door.make_context(user=_subject(body))
     return Exchange(context=context, messages=texts, api=API, model=body["model"],
                     stream=bool(body.get("stream", False)))
@@ -206,10 +213,10 @@ def _event(data: dict[str, Any]) -> bytes:
 class AnthropicRelay:
     """Upstream Anthropic events → the pipeline's chunk filters → client events, one at a time.
 
-    Text deltas go through the filters, which may hold back a few characters; the stop of the
-    last text block is therefore held until the next block starts or the message ends, so the
-    held tail can still be written into the same block. Anything held past a block boundary goes
-    out as one extra text block at the end.
+    Text deltas go through the filters, which may hold back a few characters; so the stop of the
+    last text block is held until the message ends, and blocks that start after it (tool_use)
+    wait with it, so the held tail still lands in its own block and the order of blocks is kept.
+    Only if another text block follows is the wait given up (the tail then flows on in order).
     """
 
     def __init__(self, guard_stream: StreamGuard) -> None:
@@ -217,6 +224,7 @@ class AnthropicRelay:
         self.decision = guard_stream.decision
         self.text_index: int | None = None   # the text block whose stop has not been sent yet
         self.held_stop: dict[str, Any] | None = None
+        self.waiting: list[dict[str, Any]] = []  # events of blocks that started after a held text stop
         self.next_index = 0
         self.done = False
 
@@ -258,37 +266,53 @@ class AnthropicRelay:
             return self._block_start(data)
         if kind == "content_block_delta":
             return await self._block_delta(data)
-        if kind == "content_block_stop" and data.get("index") == self.text_index:
-            self.held_stop = data
-            return []
+        if kind == "content_block_stop":
+            return self._block_stop(data)
         if kind == "message_delta":
             return [*await self._tail(), self._with_guard(data)]
         if kind == "message_stop":
             self.done = True
         return [data]
 
-    def _release_held_stop(self) -> list[dict[str, Any]]:
-        if self.held_stop is None:
-            return []
-        stop, self.held_stop, self.text_index = self.held_stop, None, None
-        return [stop]
+    def _release_held(self) -> list[dict[str, Any]]:
+        out = [self.held_stop] if self.held_stop is not None else []
+        out += self.waiting
+        self.held_stop, self.text_index, self.waiting = None, None, []
+        return out
 
     def _block_start(self, data: dict[str, Any]) -> list[dict[str, Any]]:
-        out = self._release_held_stop()
         index = data.get("index")
         if isinstance(index, int):
             self.next_index = max(self.next_index, index + 1)
         block = data.get("content_block") or {}
-        if block.get("type") == "text":
-            self.text_index = index
-            if block.get("text"):
-                raise UpstreamError("The model upstream started a text block with text in it; expected deltas.")
+        if block.get("type") != "text":
+            if self.held_stop is not None:
+                self.waiting.append(data)
+                return []
+            return [data]
+        if block.get("text"):
+            raise UpstreamError("The model upstream started a text block with text in it; expected deltas.")
+        out = self._release_held()
+        self.text_index = index
         return [*out, data]
+
+    def _block_stop(self, data: dict[str, Any]) -> list[dict[str, Any]]:
+        if data.get("index") == self.text_index and self.held_stop is None:
+            self.held_stop = data
+            return []
+        if self.held_stop is not None:
+            self.waiting.append(data)
+            return []
+        return [data]
 
     async def _block_delta(self, data: dict[str, Any]) -> list[dict[str, Any]]:
         delta = data.get("delta") or {}
         if delta.get("type") != "text_delta" or not isinstance(delta.get("text"), str):
-            return [data]  # input_json_delta, thinking, signatures: passed on as they come
+            # input_json_delta, thinking, signatures: passed on as they come (or with their block)
+            if self.held_stop is not None:
+                self.waiting.append(data)
+                return []
+            return [data]
         released = await self.guard_stream.feed(delta["text"])
         if not released:
             return []
@@ -299,7 +323,7 @@ class AnthropicRelay:
         if self.text_index is not None:
             delta = {"type": "content_block_delta", "index": self.text_index,
                      "delta": {"type": "text_delta", "text": text}}
-            return [delta, *self._release_held_stop()] if self.held_stop else [delta]
+            return [delta, *self._release_held()] if self.held_stop else [delta]
         index, self.next_index = self.next_index, self.next_index + 1
         return [
             {"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}},
@@ -310,8 +334,8 @@ class AnthropicRelay:
     async def _tail(self) -> list[dict[str, Any]]:
         tail = await self.guard_stream.finish()
         if tail:
-            return self._text_events(tail)
-        return self._release_held_stop()
+            return [*self._text_events(tail), *self._release_held()]
+        return self._release_held()
 
     def _with_guard(self, data: dict[str, Any]) -> dict[str, Any]:
         return {**data, "guard": {"decision": self.decision.id, "action": self.decision.action.value}}
@@ -319,6 +343,7 @@ class AnthropicRelay:
     def blocked_ending(self, blocked: OutputBlocked) -> list[dict[str, Any]]:
         """End the message the way Anthropic ends a refusal: explanation, `stop_reason: "refusal"`."""
         note = "\n\n" + blocked.decision.explain().user
+        self.waiting = []  # a withheld answer's later blocks (tool calls) are not sent
         events = self._text_events(note)
         if self.text_index is not None:  # the block was open (not held): close it now
             events.append({"type": "content_block_stop", "index": self.text_index})

@@ -25,6 +25,8 @@ __all__ = ["Door", "guard_headers", "set_path"]
 
 log = structlog.get_logger("guard.proxy")
 
+_CREDENTIAL_HEADERS = ("authorization", "x-api-key")
+
 #: Deeper JSON than this is refused: real requests (even nested tool schemas) stay far below it,
 #: and recursive code further on (copying, validation) must never hit Python's recursion limit.
 MAX_JSON_DEPTH = 64
@@ -90,8 +92,10 @@ class Door:
         which wins over what the caller sent (with auth on, the caller's key never goes upstream)."""
         upstream = self.request.app.state.upstreams[name]
         headers: dict[str, str] = upstream.headers(dict(self.request.headers), keep=keep)
-        key = self.guard.settings.auth.upstream_key(self.tenant, name)
-        if key:
+        key = self.guard.settings.auth.upstream_key(self.tenant, name) or upstream.settings.api_key()
+        if key:  # the proxy's own credential replaces whatever the caller sent, in either header
+            for header in _CREDENTIAL_HEADERS:
+                headers.pop(header, None)
             headers[upstream.auth_header] = f"Bearer {key}" if upstream.auth_header == "authorization" else key
         return headers
 

@@ -18,7 +18,8 @@ def test_all_is_sorted_and_every_name_exists() -> None:
 def test_public_names_are_not_private_modules() -> None:
     """Nothing private leaks into the public namespace."""
     public = {name for name in dir(guard) if not name.startswith("_")}
-    modules = {"core", "errors", "proxy", "pii", "policy", "consent", "detect", "audit", "cli", "demo", "logging"}
+    modules = {"core", "errors", "proxy", "pii", "policy", "consent", "detect", "audit", "cli", "demo", "logging",
+               "inprocess"}
     assert public - modules == set(guard.__all__)
 
 
