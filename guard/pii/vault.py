@@ -106,7 +106,8 @@ class MemoryVault:
 
 
 def open_vault(settings: GuardSettings, keys: PIIKeys) -> Vault:
-    """The vault named by `pii.vault_url`: `memory://`, `sqlite:///path` (default under data_dir)."""
+    """The vault named by `pii.vault_url`: `memory://`, `sqlite:///path` (default under data_dir) or
+    `postgresql://...` (shared by every worker and pod)."""
     url = settings.pii.vault_url or f"sqlite:///{settings.data_path('pii-vault.sqlite3')}"
     ttl = float(settings.pii.vault_ttl_s)
     if url.startswith("memory:"):
@@ -116,10 +117,9 @@ def open_vault(settings: GuardSettings, keys: PIIKeys) -> Vault:
 
         return SqliteVault(Path(url.removeprefix("sqlite:///")).expanduser(), keys=keys, ttl_s=ttl)
     if url.startswith(("postgresql://", "postgres://")):
-        raise ConfigError(
-            "pii.vault_url names PostgreSQL, but the PostgreSQL vault is not part of this release.",
-            hint="Use sqlite:///path (default) or memory:// for now.",
-        )
+        from guard.pii.vault_postgres import PostgresVault
+
+        return PostgresVault(url, keys=keys, ttl_s=ttl)
     raise ConfigError(
         "pii.vault_url must start with sqlite:///, memory:// or postgresql://.",
         hint="Example: sqlite:///var/lib/guard/pii-vault.sqlite3",

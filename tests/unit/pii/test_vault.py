@@ -97,12 +97,13 @@ async def test_sqlite_file_holds_no_readable_value(tmp_path: Path) -> None:
 
 
 def test_open_vault_by_url(tmp_path: Path) -> None:
-    """memory:// and sqlite:/// open their vaults; other schemes are a config error."""
+    """memory:// and sqlite:/// open their vaults (postgresql:// too: tests/integration/test_postgres_vault.py);
+    other schemes are a config error."""
     base = GuardSettings(data_dir=str(tmp_path))
     assert isinstance(open_vault(base, KEYS), SqliteVault)
     memory = base.model_copy(update={"pii": base.pii.model_copy(update={"vault_url": "memory://"})})
     assert isinstance(open_vault(memory, KEYS), MemoryVault)
-    for url in ("postgresql://x/y", "redis://x"):
+    for url in ("redis://x", "mysql://x/y"):
         other = base.model_copy(update={"pii": base.pii.model_copy(update={"vault_url": url})})
         with pytest.raises(ConfigError):
             open_vault(other, KEYS)

@@ -1,0 +1,175 @@
+"""PostgreSQL vault: the production backend, shared by every worker and pod.
+
+Same contract and sealing as the SQLite vault: each value and token is sealed with AES-256-GCM
+under the vault key (bound to its conversation key), lookups go through keyed digests, so the
+table holds no readable personal data. A pseudonym made by one worker is restored by any other
+that has the same `pii.key_file`. The psycopg 3 async pool opens on first use; the table is
+created if missing (or beforehand by `guard db upgrade`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from guard.errors import StateError
+from guard.pii.vault import VaultEntry
+
+if TYPE_CHECKING:
+    from psycopg import AsyncConnection
+    from psycopg_pool import AsyncConnectionPool
+
+    from guard.pii.keys import PIIKeys
+
+__all__ = ["SCHEMA_SQL", "PostgresVault"]
+
+SCHEMA_SQL = (
+    """CREATE TABLE IF NOT EXISTS guard_pii_vault (
+        conversation text NOT NULL,
+        value_digest text NOT NULL,
+        token_digest text NOT NULL,
+        tenant text NOT NULL,
+        subject_hash text,
+        sealed bytea NOT NULL,
+        expires_at double precision NOT NULL,
+        pos bigint GENERATED ALWAYS AS IDENTITY,
+        PRIMARY KEY (conversation, value_digest))""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS guard_pii_vault_token ON guard_pii_vault (conversation, token_digest)",
+    "CREATE INDEX IF NOT EXISTS guard_pii_vault_subject ON guard_pii_vault (tenant, subject_hash)",
+    "CREATE INDEX IF NOT EXISTS guard_pii_vault_expiry ON guard_pii_vault (expires_at)",
+)
+
+
+class PostgresVault:
+    def __init__(self, url: str, *, keys: PIIKeys, ttl_s: float, clock: Callable[[], float] = time.time,
+                 min_size: int = 1, max_size: int = 10, timeout_s: float = 5.0) -> None:
+        self.url = url
+        self._keys = keys
+        self._aead = AESGCM(keys.vault)
+        self._ttl = ttl_s
+        self._clock = clock
+        self._min_size, self._max_size, self._timeout_s = min_size, max_size, timeout_s
+        self._pool: AsyncConnectionPool | None = None
+        self._opening: asyncio.Lock | None = None
+
+    async def _ready(self) -> AsyncConnectionPool:
+        if self._pool is not None:
+            return self._pool
+        if self._opening is None:
+            self._opening = asyncio.Lock()
+        async with self._opening:
+            if self._pool is None:
+                from psycopg_pool import AsyncConnectionPool
+
+                pool = AsyncConnectionPool(self.url, min_size=self._min_size, max_size=self._max_size,
+                                           timeout=self._timeout_s, open=False)
+                try:
+                    await pool.open(wait=True, timeout=self._timeout_s)
+                    async with pool.connection() as conn:
+                        for statement in SCHEMA_SQL:
+                            await conn.execute(statement)
+                except BaseException:
+                    await pool.close()
+                    raise
+                self._pool = pool
+        return self._pool
+
+    async def _run(self, work: Callable[[AsyncConnection[Any]], Any]) -> Any:
+        import psycopg
+        import psycopg_pool
+
+        try:
+            pool = await self._ready()
+            async with pool.connection() as conn:
+                return await work(conn)
+        except (psycopg.Error, psycopg_pool.PoolTimeout, OSError) as exc:
+            raise StateError(
+                f"The PII vault database failed ({type(exc).__name__}), so the exchange was refused.",
+                hint="Check pii.vault_url and that PostgreSQL is reachable.",
+            ) from None
+
+    def _seal(self, conversation: str, entry: VaultEntry) -> bytes:
+        nonce = os.urandom(12)
+        plain = json.dumps({"e": entry.entity, "o": entry.operator, "v": entry.value, "t": entry.token})
+        return nonce + self._aead.encrypt(nonce, plain.encode(), conversation.encode())
+
+    def _unseal(self, conversation: str, sealed: bytes, tenant: str, subject: str | None,
+                expires: float) -> VaultEntry:
+        try:
+            data = json.loads(self._aead.decrypt(sealed[:12], sealed[12:], conversation.encode()))
+        except InvalidTag:
+            raise StateError(
+                "A PII vault entry cannot be decrypted: the vault key differs between workers or changed.",
+                hint="Give every worker and pod the same pii.key_file.",
+            ) from None
+        return VaultEntry(data["e"], data["o"], data["v"], data["t"], tenant, subject, expires)
+
+    async def load(self, conversation: str) -> list[VaultEntry]:
+        now = self._clock()
+
+        async def work(conn: AsyncConnection[Any]) -> list[tuple[Any, ...]]:
+            cursor = await conn.execute(
+                "SELECT sealed, tenant, subject_hash, expires_at FROM guard_pii_vault"
+                " WHERE conversation = %s AND expires_at > %s ORDER BY pos", (conversation, now))
+            return list(await cursor.fetchall())
+
+        rows = await self._run(work)
+        return [self._unseal(conversation, bytes(sealed), tenant, subject, expires)
+                for sealed, tenant, subject, expires in rows]
+
+    async def add(self, conversation: str, entries: Sequence[VaultEntry]) -> list[VaultEntry]:
+        if not entries:
+            return []
+        expires = self._clock() + self._ttl
+        prepared = [(entry, (conversation, self._keys.mac("value", entry.entity, entry.operator, entry.value),
+                             self._keys.mac("token", entry.token), entry.tenant, entry.subject_hash,
+                             self._seal(conversation, entry), expires)) for entry in entries]
+
+        async def work(conn: AsyncConnection[Any]) -> list[VaultEntry]:
+            refused: list[VaultEntry] = []
+            async with conn.transaction():
+                # An expired row must not block a new one with the same value or token.
+                await conn.execute("DELETE FROM guard_pii_vault WHERE conversation = %s AND expires_at <= %s",
+                                   (conversation, expires - self._ttl))
+                for entry, row in prepared:
+                    cursor = await conn.execute(
+                        "INSERT INTO guard_pii_vault (conversation, value_digest, token_digest, tenant,"
+                        " subject_hash, sealed, expires_at) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                        " ON CONFLICT DO NOTHING", row)
+                    if cursor.rowcount == 0:
+                        refused.append(entry)
+            return refused
+
+        result: list[VaultEntry] = await self._run(work)
+        return result
+
+    async def erase(self, tenant: str, subject_hash: str) -> int:
+        async def work(conn: AsyncConnection[Any]) -> int:
+            cursor = await conn.execute("DELETE FROM guard_pii_vault WHERE tenant = %s AND subject_hash = %s",
+                                        (tenant, subject_hash))
+            return int(cursor.rowcount)
+
+        erased: int = await self._run(work)
+        return erased
+
+    async def purge_expired(self) -> int:
+        now = self._clock()
+
+        async def work(conn: AsyncConnection[Any]) -> int:
+            cursor = await conn.execute("DELETE FROM guard_pii_vault WHERE expires_at <= %s", (now,))
+            return int(cursor.rowcount)
+
+        purged: int = await self._run(work)
+        return purged
+
+    async def aclose(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
