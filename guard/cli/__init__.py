@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from guard.cli import demo, serve
+from guard.cli import db, demo, serve
 
 __all__ = ["app", "main"]
 
@@ -16,7 +16,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (serve, demo):
+for module in (serve, demo, db):
     module.register(app)
 
 
