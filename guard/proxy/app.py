@@ -20,6 +20,7 @@ from guard.errors import BadRequest, GuardError, NotFound
 from guard.proxy.anthropic_messages import create_message
 from guard.proxy.auth import AuthMiddleware
 from guard.proxy.door import Door
+from guard.proxy.emotion import emotion_upstreams, infer_emotion
 from guard.proxy.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from guard.proxy.openai_chat import chat_completions, list_models
 from guard.proxy.upstream import Upstream
@@ -83,6 +84,7 @@ def create_app(
             "openai": Upstream(settings.upstreams.openai, transport=upstream_transport),
             "anthropic": Upstream(settings.upstreams.anthropic, transport=upstream_transport,
                                   auth_header="x-api-key"),
+            **emotion_upstreams(settings, transport=upstream_transport),
         }
         try:
             yield {}
@@ -97,6 +99,7 @@ def create_app(
         Route("/v1/chat/completions", chat_completions, methods=["POST"]),
         Route("/v1/models", list_models, methods=["GET"]),
         Route("/v1/messages", create_message, methods=["POST"]),
+        Route("/guard/emotion/{name}", infer_emotion, methods=["POST"]),
         Route("/guard/decisions/{decision_id}", get_decision, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
