@@ -20,6 +20,7 @@ from guard.errors import BadRequest, GuardError, NotFound
 from guard.proxy.anthropic_messages import create_message
 from guard.proxy.auth import AuthMiddleware
 from guard.proxy.door import Door
+from guard.proxy.embeddings import create_embeddings
 from guard.proxy.emotion import emotion_upstreams, infer_emotion
 from guard.proxy.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from guard.proxy.openai_chat import chat_completions, list_models
@@ -99,6 +100,7 @@ def create_app(
         Route("/v1/chat/completions", chat_completions, methods=["POST"]),
         Route("/v1/models", list_models, methods=["GET"]),
         Route("/v1/messages", create_message, methods=["POST"]),
+        Route("/v1/embeddings", create_embeddings, methods=["POST"]),
         Route("/guard/emotion/{name}", infer_emotion, methods=["POST"]),
         Route("/guard/decisions/{decision_id}", get_decision, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
