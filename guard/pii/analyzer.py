@@ -44,6 +44,7 @@ _HAS_DIGIT = re.compile(r"\d")
 _TECH_TERMS = frozenset(
     [
         "s3",
+        "route 53",
         "eks",
         "ec2",
         "ecs",
@@ -276,31 +277,40 @@ class Analyzer:
         return [spans or [] for spans in results]
 
     def _analyze_fresh(self, texts: list[str], language: str) -> list[list[Span]]:
-        ner = self._ner(texts, language)
-        out: list[list[Span]] = []
-        for text, ner_spans in zip(texts, ner, strict=True):
-            spans = list(ner_spans)
-            late = []
-            for recognizer in self._recognizers[language]:
-                if getattr(recognizer, "late", False):
-                    late.append(recognizer)
-                else:
-                    spans.extend(s for s in recognizer.find(text) if s.entity in self.entities)
-            if late:
-                # libphonenumber rejects "(415) 555-2671 4111 1111 1111 1111" as one over-long
-                # candidate; with the values already found blanked out it sees the phone.
-                blanked = _blank(text, [s for s in spans if self._keep(text, s)])
-                for recognizer in late:
-                    spans.extend(s for s in recognizer.find(blanked) if s.entity in self.entities)
-            out.append(resolve_overlaps(s for s in spans if self._keep(text, s)))
-        return out
+        found = [self._patterns(text, language) for text in texts]
+        ner = self._ner(texts, language, found)
+        return [
+            resolve_overlaps(s for s in spans + extra if self._keep(text, s))
+            for text, spans, extra in zip(texts, found, ner, strict=True)
+        ]
 
-    def _ner(self, texts: list[str], language: str) -> list[list[Span]]:
+    def _patterns(self, text: str, language: str) -> list[Span]:
+        spans: list[Span] = []
+        late = []
+        for recognizer in self._recognizers[language]:
+            if getattr(recognizer, "late", False):
+                late.append(recognizer)
+            else:
+                spans.extend(s for s in recognizer.find(text) if s.entity in self.entities)
+        if late:
+            # libphonenumber rejects "(415) 555-2671 4111 1111 1111 1111" as one over-long
+            # candidate; with the values already found blanked out it sees the phone.
+            blanked = _blank(text, [s for s in spans if self._keep(text, s)])
+            for recognizer in late:
+                spans.extend(s for s in recognizer.find(blanked) if s.entity in self.entities)
+        return spans
+
+    def _ner(self, texts: list[str], language: str, found: list[list[Span]]) -> list[list[Span]]:
         nlp = self._nlp.get(language)
         results: list[list[Span]] = [[] for _ in texts]
         if nlp is None:
             return results
-        todo = [i for i, text in enumerate(texts) if _CAPITALISED.search(text)]
+        todo = []
+        for index, text in enumerate(texts):
+            # Words already inside a value surer than NER (a cue-found name, a street) need no model.
+            sure = [s for s in found[index] if s.score > _NER_SCORE and self._keep(text, s)]
+            if (language != "en" and _CAPITALISED.search(text)) or (language == "en" and _needs_ner(text, sure)):
+                todo.append(index)
         for index, doc in zip(todo, nlp.pipe([texts[i] for i in todo], batch_size=32), strict=True):
             text = texts[index]
             for ent in doc.ents:
@@ -318,7 +328,29 @@ class Analyzer:
             return False
         if span.score < self._thresholds.get(span.entity, self._default_threshold):
             return False
+        if span.entity == "IP_ADDRESS" and value in _PUBLIC_SERVICE_IPS:
+            return False
         return not (span.entity in _VERSIONED and follows_version_cue(text, span.start))
+
+
+# Addresses of public services (resolvers, loopback, broadcast) identify no one.
+_PUBLIC_SERVICE_IPS = frozenset(
+    {
+        "1.1.1.1",
+        "1.0.0.1",
+        "8.8.8.8",
+        "8.8.4.4",
+        "9.9.9.9",
+        "149.112.112.112",
+        "208.67.222.222",
+        "208.67.220.220",
+        "127.0.0.1",
+        "0.0.0.0",  # noqa: S104 - a value to ignore, not a bind address
+        "255.255.255.255",
+        "::1",
+        "::",
+    }
+)
 
 
 _NER_ENTITIES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP", "DATE_TIME"})
@@ -327,11 +359,71 @@ _VERSIONED = frozenset({"IP_ADDRESS", "DATE_TIME", "PHONE_NUMBER", "US_SSN", "US
 _DEFAULT_THRESHOLDS = {"US_DRIVER_LICENSE": 0.6, "US_BANK_NUMBER": 0.4, "US_PASSPORT": 0.4}
 
 
+_CAPITALISED_WORD = re.compile(r"(?<![\w'])[A-ZÀ-ÞĀ-Ž][a-zß-ÿā-ž][\w'’-]*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“(]\s*|\s[-–—]\s*)$")
+_WEEKDAYS = frozenset(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])
+_CHAT_OPENERS = frozenset(
+    [
+        "hi",
+        "hey",
+        "hello",
+        "thanks",
+        "thank",
+        "please",
+        "ok",
+        "okay",
+        "yes",
+        "yeah",
+        "no",
+        "nope",
+        "sorry",
+        "lol",
+        "omg",
+        "ugh",
+        "wow",
+        "well",
+        "honestly",
+        "maybe",
+        "also",
+        "just",
+        "so",
+        "but",
+        "and",
+        "or",
+        "anyway",
+        "btw",
+        "actually",
+    ]
+)
+
+
+def _needs_ner(text: str, sure: Sequence[Span] = ()) -> bool:
+    """Does an English text hold a capitalised word that could start a name or place?
+
+    Sentence-initial function words ("Can", "What", "Thanks") cannot, and they are most of the
+    capitals in chat; skipping NER for texts with only those saves most of the model's cost
+    on PII-free turns. Words inside `sure` spans are settled already: NER's label (score 0.85)
+    would lose to them. Lower-case names are missed either way (the model misses them too).
+    """
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    for match in _CAPITALISED_WORD.finditer(text):
+        if match.group(0) in _WEEKDAYS or any(s.start <= match.start() < s.end for s in sure):
+            continue
+        word = match.group(0).lower().rstrip("'’")
+        base = re.split(r"['’]", word, maxsplit=1)[0]
+        starts_sentence = _SENTENCE_START.search(text[max(0, match.start() - 4) : match.start()]) is not None
+        if starts_sentence and (base in STOP_WORDS or base in _CHAT_OPENERS):
+            continue
+        return True
+    return False
+
+
 def _blank(text: str, spans: Sequence[Span]) -> str:
     """The text with the given spans replaced by spaces (offsets unchanged)."""
     chars = list(text)
     for span in spans:
-        chars[span.start:span.end] = " " * (span.end - span.start)
+        chars[span.start : span.end] = " " * (span.end - span.start)
     return "".join(chars)
 
 

@@ -125,21 +125,90 @@ TRICKY = [
 TRICKY_MARK = re.compile(r"\[([A-Z_]+)\|([^\]]+)\]")
 # Real places: Faker's invented towns ("Lake Gary", "Willieborough") read as names to any model,
 # and users write real ones.
-CITIES = (
-    "Springfield, Portland, Austin, Denver, Boston, Seattle, Chicago, Phoenix, San Diego, Nashville, Atlanta, "
-    "Miami, Detroit, Cleveland, Pittsburgh, Baltimore, Sacramento, Tucson, Omaha, Raleigh, Minneapolis, "
-    "New Orleans, Salt Lake City, Kansas City, Buffalo, Albany, Richmond, Louisville, Memphis, Boise, "
-    "London, Manchester, Dublin, Toronto, Vancouver, Sydney, Melbourne, Berlin, Munich, Paris, Madrid, "
-    "Lisbon, Amsterdam, Rome, Vienna, Zurich, Oslo, Stockholm, Tokyo, Mumbai, Nairobi, Mexico City"
-).split(", ")
-COMPANIES = ["Northwind Traders", "Globex", "Initech", "Contoso", "Blue Harbor Bank", "Riverside Hospital",
-             "Acme Logistics", "Amazon", "Deloitte", "Walmart", "a startup downtown", "the city council"]
+CITIES = [
+    "Springfield",
+    "Portland",
+    "Austin",
+    "Denver",
+    "Boston",
+    "Seattle",
+    "Chicago",
+    "Phoenix",
+    "San Diego",
+    "Nashville",
+    "Atlanta",
+    "Miami",
+    "Detroit",
+    "Cleveland",
+    "Pittsburgh",
+    "Baltimore",
+    "Sacramento",
+    "Tucson",
+    "Omaha",
+    "Raleigh",
+    "Minneapolis",
+    "New Orleans",
+    "Salt Lake City",
+    "Kansas City",
+    "Buffalo",
+    "Albany",
+    "Richmond",
+    "Louisville",
+    "Memphis",
+    "Boise",
+    "London",
+    "Manchester",
+    "Dublin",
+    "Toronto",
+    "Vancouver",
+    "Sydney",
+    "Melbourne",
+    "Berlin",
+    "Munich",
+    "Paris",
+    "Madrid",
+    "Lisbon",
+    "Amsterdam",
+    "Rome",
+    "Vienna",
+    "Zurich",
+    "Oslo",
+    "Stockholm",
+    "Tokyo",
+    "Mumbai",
+    "Nairobi",
+    "Mexico City",
+]
+COMPANIES = [
+    "Northwind Traders",
+    "Globex",
+    "Initech",
+    "Contoso",
+    "Blue Harbor Bank",
+    "Riverside Hospital",
+    "Acme Logistics",
+    "Amazon",
+    "Deloitte",
+    "Walmart",
+    "a startup downtown",
+    "the city council",
+]
 SLOT = re.compile(r"\{([A-Z0-9]+)\}")
 ENTITY_OF = {
-    "PERSON": "PERSON", "FIRST": "PERSON", "LASTNAME": "PERSON",
-    "CITY": "LOCATION", "STATE": "LOCATION", "COUNTRY": "LOCATION", "STREET": "LOCATION",
-    "EMAIL": "EMAIL_ADDRESS", "PHONE": "PHONE_NUMBER", "CARD": "CREDIT_CARD", "IBAN": "IBAN_CODE",
-    "SSN": "US_SSN", "IP": "IP_ADDRESS", "DOB": "DATE_OF_BIRTH",
+    "PERSON": "PERSON",
+    "FIRST": "PERSON",
+    "LASTNAME": "PERSON",
+    "CITY": "LOCATION",
+    "STATE": "LOCATION",
+    "COUNTRY": "LOCATION",
+    "STREET": "LOCATION",
+    "EMAIL": "EMAIL_ADDRESS",
+    "PHONE": "PHONE_NUMBER",
+    "CARD": "CREDIT_CARD",
+    "IBAN": "IBAN_CODE",
+    "SSN": "US_SSN",
+    "IP": "IP_ADDRESS",
+    "DOB": "DATE_OF_BIRTH",
 }
 
 
@@ -161,7 +230,7 @@ def phone(fake: Faker, rng: random.Random) -> str:
 def card(fake: Faker, rng: random.Random) -> str:
     digits = fake.credit_card_number(card_type=rng.choice(["visa", "mastercard", "amex", "discover", None]))
     if rng.random() < 0.5 and len(digits) == 16:
-        return " ".join(digits[i:i + 4] for i in range(0, 16, 4))
+        return " ".join(digits[i : i + 4] for i in range(0, 16, 4))
     return str(digits)
 
 
@@ -197,7 +266,7 @@ def fill(slot: str, fake: Faker, rng: random.Random) -> str:
 def render(template: str, fake: Faker, rng: random.Random) -> tuple[str, list[dict[str, Any]]]:
     text, spans, position = "", [], 0
     for match in SLOT.finditer(template):
-        text += template[position:match.start()]
+        text += template[position : match.start()]
         value = fill(match.group(1), fake, rng)
         entity = ENTITY_OF.get(match.group(1))
         if entity:
@@ -210,7 +279,7 @@ def render(template: str, fake: Faker, rng: random.Random) -> tuple[str, list[di
 def unmark(marked: str) -> tuple[str, list[dict[str, Any]]]:
     text, spans, position = "", [], 0
     for match in TRICKY_MARK.finditer(marked):
-        text += marked[position:match.start()]
+        text += marked[position : match.start()]
         spans.append({"entity": match.group(1), "start": len(text), "end": len(text) + len(match.group(2))})
         text += match.group(2)
         position = match.end()
@@ -222,8 +291,12 @@ def main() -> None:
     Faker.seed(SEED)
     rng = random.Random(SEED)
     rows = []
-    for style, templates, count in (("companion", COMPANION, 150), ("health", HEALTH, 150),
-                                     ("support", SUPPORT, 150), ("plain", PLAIN, 150)):
+    for style, templates, count in (
+        ("companion", COMPANION, 150),
+        ("health", HEALTH, 150),
+        ("support", SUPPORT, 150),
+        ("plain", PLAIN, 150),
+    ):
         for index in range(count):
             text, spans = render(templates[index % len(templates)], fake, rng)
             rows.append({"id": f"{style}-{index:03d}", "style": style, "text": text, "spans": spans})
