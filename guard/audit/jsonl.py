@@ -212,9 +212,19 @@ class JsonlSink:
             if self.fsync:
                 os.fsync(fd)
         except OSError as exc:
+            self._drop_partial(fd)
             raise StateError(f"Cannot write the audit log under {self.root}: {exc.strerror}.",
                              hint="Free disk space or fix permissions; exchanges are refused until then.") from None
         self._size += len(sealed.line)
+
+    def _drop_partial(self, fd: int) -> None:
+        """After a failed write (disk full), cut the segment back so no torn line stays in it."""
+        try:
+            os.ftruncate(fd, self._size)
+        except OSError:
+            # Cannot even shrink it: start a new segment next time; repair moves the torn tail aside.
+            os.close(fd)
+            self._fd = None
 
     def checkpoint(self, head: Head) -> None:
         try:

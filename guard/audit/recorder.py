@@ -71,8 +71,14 @@ class AuditRecorder:
                 from guard.errors import StateError
 
                 raise StateError("The audit recorder is closed.", hint="Record before shutting down.")
+            seq, last_hash = self.chain.seq, self.chain.last_hash
             sealed = self.chain.seal(kind, fields)
-            self.sink.write(sealed)
+            try:
+                self.sink.write(sealed)
+            except BaseException:
+                # Not stored, so not part of the chain: the next record must link to the last stored one.
+                self.chain.seq, self.chain.last_hash = seq, last_hash
+                raise
             due = (self.chain.seq - self._checkpointed_seq >= self.checkpoint_every
                    or time.monotonic() - self._checkpointed_at >= self.checkpoint_seconds)
             if due:

@@ -30,6 +30,10 @@ def serve(
         from guard.logging import configure_logging
 
         configure_logging(json=True)
+        # A bad signing key would stop every worker with a traceback; say it once, clearly (exit 2).
+        from guard.audit import open_signing_key_for
+
+        open_signing_key_for(settings)
         if workers == 1:
             from guard.proxy import create_app
 
