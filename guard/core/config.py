@@ -38,11 +38,12 @@ __all__ = [
 
 
 class UpstreamSettings(BaseModel):
-    base_url: str
-    api_key_env: str | None = Field(default=None, description="Env var holding the upstream API key")
-    connect_timeout_s: float = Field(default=5.0, gt=0)
-    read_timeout_s: float = Field(default=120.0, gt=0)
-    max_connections: int = Field(default=200, gt=0)
+    base_url: str = Field(description="The model API's base URL; traffic goes only here, never where a header says")
+    api_key_env: str | None = Field(
+        default=None, description="Env var holding the upstream API key; unset = pass on the caller's key")
+    connect_timeout_s: float = Field(default=5.0, gt=0, description="Seconds to wait for a connection")
+    read_timeout_s: float = Field(default=120.0, gt=0, description="Seconds to wait for the next bytes of an answer")
+    max_connections: int = Field(default=200, gt=0, description="Pooled connections to this upstream per worker")
 
     def api_key(self) -> str | None:
         return os.environ.get(self.api_key_env) if self.api_key_env else None
@@ -66,10 +67,10 @@ class UpstreamsSettings(BaseModel):
 
 
 class ServerSettings(BaseModel):
-    host: str = "127.0.0.1"
-    port: int = Field(default=8787, ge=0, le=65535)
-    workers: int = Field(default=1, ge=1)
-    max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
+    host: str = Field(default="127.0.0.1", description="Interface `guard serve` listens on")
+    port: int = Field(default=8787, ge=0, le=65535, description="Port `guard serve` listens on")
+    workers: int = Field(default=1, ge=1, description="Worker processes (each reads the config itself)")
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0, description="Larger request bodies get a 413")
 
 
 class PipelineSettings(BaseModel):
@@ -110,10 +111,12 @@ class EmotionRoute(BaseModel):
 
 
 class TenantKey(BaseModel):
-    tenant: str
+    tenant: str = Field(min_length=1, max_length=128, description="The tenant this key belongs to")
     key_sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$",
                             description="hex SHA-256 of the API key; the key itself is never stored")
-    scopes: list[Literal["proxy", "admin"]] = Field(default_factory=lambda: ["proxy"])  # type: ignore[arg-type]
+    scopes: list[Literal["proxy", "admin"]] = Field(
+        default_factory=lambda: ["proxy"],  # type: ignore[arg-type]
+        description="proxy: model and emotion routes; admin: consent, decision, erasure and report routes")
 
 
 class TenantSettings(BaseModel):
@@ -125,8 +128,8 @@ class TenantSettings(BaseModel):
 
 class AuthSettings(BaseModel):
     enabled: bool = Field(default=False, description="Require an API key (Authorization: Bearer or x-api-key)")
-    keys: list[TenantKey] = Field(default_factory=list)
-    tenants: dict[str, TenantSettings] = Field(default_factory=dict)
+    keys: list[TenantKey] = Field(default_factory=list, description="API keys, stored as SHA-256 digests")
+    tenants: dict[str, TenantSettings] = Field(default_factory=dict, description="Per-tenant settings")
 
     def upstream_key(self, tenant: str, upstream: str) -> str | None:
         """The tenant's own credential for an upstream, if configured and present."""
@@ -151,7 +154,8 @@ class GuardSettings(BaseSettings):
     pii: PIISettings = Field(default_factory=PIISettings)
     detect: DetectSettings = Field(default_factory=DetectSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
-    emotion_routes: dict[str, EmotionRoute] = Field(default_factory=dict)
+    emotion_routes: dict[str, EmotionRoute] = Field(
+        default_factory=dict, description="Emotion models served at POST /guard/emotion/<name>")
     auth: AuthSettings = Field(default_factory=AuthSettings)
     subject_key_file: str | None = Field(
         default=None, description="Key for hashing subject ids; default <data_dir>/subject.key"
