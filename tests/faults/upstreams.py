@@ -72,7 +72,11 @@ class FaultyUpstream:
             if not part:
                 return None
             body += part
-        request: dict[str, Any] = {"head": head.decode("latin-1"), "body": json.loads(body) if body else None}
+        try:
+            parsed = json.loads(body) if body else None
+        except ValueError:
+            parsed = None  # e.g. a Rego module PUT to a stand-in OPA
+        request: dict[str, Any] = {"head": head.decode("latin-1"), "body": parsed, "raw": body}
         with self._lock:
             self.requests.append(request)
         return request
@@ -93,7 +97,7 @@ class FaultyUpstream:
                 conn.close()
 
     def _act(self, conn: socket.socket, request: dict[str, Any]) -> None:
-        stream = bool((request["body"] or {}).get("stream"))
+        stream = isinstance(request["body"], dict) and bool(request["body"].get("stream"))
         fault = self.fault
         if fault is Fault.HANG:
             deadline = time.monotonic() + 30
