@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from guard.cli import db, demo, serve
+from guard.cli import audit, consent, db, demo, detect, policy, redact, report, serve
 
 __all__ = ["app", "main"]
 
@@ -16,7 +16,8 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (serve, demo, db):
+# Order here is the order `guard --help` lists them in.
+for module in (demo, serve, redact, detect, policy, consent, audit, report, db):
     module.register(app)
 
 
