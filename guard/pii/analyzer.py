@@ -393,6 +393,46 @@ _CHAT_OPENERS = frozenset(
         "anyway",
         "btw",
         "actually",
+        "order",
+        "error",
+        "ticket",
+        "text",
+        "call",
+        "send",
+        "wire",
+        "request",
+        "requests",
+        "update",
+        "reset",
+        "cancel",
+        "check",
+        "tell",
+        "remind",
+        "help",
+        "note",
+        "question",
+        "quick",
+    ]
+)
+# Capitalised words that are never a name or a place: titles (the name after them is what counts),
+# months that are not also given names, and tech names.
+_NEVER_NAMES = frozenset(
+    [
+        "Dr",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Mx",
+        "Prof",
+        "Patient",
+        "Nurse",
+        "January",
+        "February",
+        "March",
+        "September",
+        "October",
+        "November",
+        "December",
     ]
 )
 
@@ -408,7 +448,9 @@ def _needs_ner(text: str, sure: Sequence[Span] = ()) -> bool:
     from spacy.lang.en.stop_words import STOP_WORDS
 
     for match in _CAPITALISED_WORD.finditer(text):
-        if match.group(0) in _WEEKDAYS or any(s.start <= match.start() < s.end for s in sure):
+        if match.group(0) in _WEEKDAYS or match.group(0) in _NEVER_NAMES:
+            continue
+        if match.group(0).lower() in _TECH_TERMS or any(s.start <= match.start() < s.end for s in sure):
             continue
         word = match.group(0).lower().rstrip("'’")
         base = re.split(r"['’]", word, maxsplit=1)[0]

@@ -103,29 +103,65 @@ class RegexRecognizer:
 
 
 class PresidioPatterns:
-    """Adapter: a Presidio PatternRecognizer's regexes and validators, scored with our context boost."""
+    """Adapter: a Presidio PatternRecognizer's regexes and validators, scored with our context boost.
+
+    Runs the recognizer's own compiled patterns, `validate_result` and `invalidate_result`, with
+    Presidio's scoring (valid -> 1.0, invalid -> dropped), but without building explanation
+    objects and timing logs for every match, which cost more than the regexes on short chat turns.
+    Recognizers that override `analyze` (IBAN) are called as they are.
+    """
 
     def __init__(
         self, recognizer: Any, *, context: Sequence[str] | None = None, needs_context: bool = False
     ) -> None:
+        from presidio_analyzer import PatternRecognizer
+
         self._recognizer = recognizer
         self.entities = frozenset(recognizer.supported_entities)
+        self._entity = recognizer.supported_entities[0]
         words = tuple(w.strip().lower() for w in (context if context is not None else recognizer.context or ()))
         self._boost = ContextBoost(words)
         self._needs_context = needs_context
+        self._direct = type(recognizer).analyze is PatternRecognizer.analyze
+        if self._direct:
+            import regex  # type: ignore[import-untyped]  # presidio-analyzer's own regex engine (timeouts)
+
+            flags = recognizer.global_regex_flags
+            self._patterns = [(regex.compile(p.regex, flags=flags), p.score) for p in recognizer.patterns]
+
+    def _matches(self, text: str) -> list[tuple[int, int, float]]:
+        if not self._direct:
+            return [(r.start, r.end, float(r.score)) for r in self._recognizer.analyze(text, list(self.entities), None)]
+        found: dict[tuple[int, int], float] = {}
+        for pattern, score in self._patterns:
+            for match in pattern.finditer(text, timeout=_REGEX_TIMEOUT_S):
+                start, end = match.span()
+                value = text[start:end]
+                if not value:
+                    continue
+                verdict = self._recognizer.validate_result(value)
+                final = score if verdict is None else (1.0 if verdict else 0.0)
+                if self._recognizer.invalidate_result(value):
+                    final = 0.0
+                if final > 0.0:
+                    found[(start, end)] = max(final, found.get((start, end), 0.0))
+        return [(start, end, score) for (start, end), score in found.items()]
 
     def find(self, text: str) -> list[Span]:
         spans = []
-        for result in self._recognizer.analyze(text, list(self.entities), None):
-            if result.end <= result.start:
+        for start, end, score in self._matches(text):
+            if end <= start:
                 continue
-            span = Span(result.entity_type, result.start, result.end, float(result.score))
+            span = Span(self._entity, start, end, score)
             boosted = self._boost.apply(text, span)
             if self._needs_context and boosted is span:
                 # A checksum alone is weak for short numbers (1 in 11 phone numbers passes NHS mod 11).
                 boosted = Span(span.entity, span.start, span.end, min(span.score, 0.3))
             spans.append(boosted)
         return spans
+
+
+_REGEX_TIMEOUT_S = 1.0  # a pattern that backtracks longer than this on one chat turn is a bug
 
 
 def luhn_valid(digits: str) -> bool:
@@ -492,7 +528,8 @@ def _presidio(language: str, wanted: frozenset[str]) -> list[SpanRecognizer]:
 _NEEDS_CONTEXT = frozenset({"UK_NHS", "DE_TAX_ID", "DE_ID_CARD"})
 
 
-_PHONE_REGIONS = {"en": ("US", "GB", "CA", "AU", "IE", "IN"), "de": ("DE", "AT", "CH")}
+# National formats need the region; "+44 ..." and other international numbers match under any.
+_PHONE_REGIONS = {"en": ("US", "GB", "AU", "IN"), "de": ("DE", "AT", "CH")}
 
 
 def build_recognizers(settings: PIISettings, language: str, wanted: frozenset[str]) -> list[SpanRecognizer]:
@@ -501,7 +538,7 @@ def build_recognizers(settings: PIISettings, language: str, wanted: frozenset[st
     if "EMAIL_ADDRESS" in wanted:
         found.append(_email())
     if "PHONE_NUMBER" in wanted:
-        regions = (*_PHONE_REGIONS.get(language, ()), "US", "GB", "DE", "FR")
+        regions = _PHONE_REGIONS.get(language, ("US", "GB"))
         found.append(PhoneRecognizer(tuple(dict.fromkeys(regions))))
     if "CREDIT_CARD" in wanted:
         found.append(CardRecognizer())
