@@ -19,7 +19,9 @@ def demo(
 ) -> None:
     """Run a scripted conversation through the proxy and a stand-in model, showing every decision."""
     from guard.demo.run import run_demo
+    from guard.logging import configure_logging
 
+    configure_logging(json=False, level="WARNING")  # the panels are the demo's output, not the logs
     with fail_on_errors():
         run_demo(data_dir, console=console)
 

@@ -70,8 +70,9 @@ def _ask(client: httpx.Client, turn: Turn) -> tuple[int, dict[str, str], str]:
 
 def _show(console: Console, number: int, turn: Turn, result: tuple[int, dict[str, str], str],
           upstream_saw: str | None, decision: dict[str, Any]) -> None:
-    status, headers, answer = result
-    action = headers.get("x-guard-action", decision.get("action", "?"))
+    status, _headers, answer = result
+    # A stream's X-Guard-Action header is sent before the answer exists; the decision has the final word.
+    action = str(decision.get("action", "?"))
     style = _ACTION_STYLE.get(action, "white")
     body = Text()
     context = decision.get("context", {})
