@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -114,17 +115,20 @@ def run_demo(data_dir: Path, *, console: Console | None = None) -> int:
         settings.upstreams.openai.api_key_env = None
         with console.status("Loading the policy pack, the NER model and the detectors…"):
             guard = Guard.from_config(settings)
-        with _serve(create_app(settings, guard=guard)) as proxy_url, \
-                httpx.Client(base_url=proxy_url, timeout=60) as client:
-            for number, turn in enumerate(TURNS, start=1):
-                seen_before = len(model.received)
-                result = _ask(client, turn)
-                upstream_saw = None
-                if len(model.received) > seen_before:
-                    upstream_saw = model.received[-1]["messages"][-1]["content"]
-                decision_id = result[1].get("x-guard-decision", "")
-                decision = client.get(f"/guard/decisions/{decision_id}").json()
-                _show(console, number, turn, result, upstream_saw, decision)
+        try:
+            with _serve(create_app(settings, guard=guard)) as proxy_url, \
+                    httpx.Client(base_url=proxy_url, timeout=60) as client:
+                for number, turn in enumerate(TURNS, start=1):
+                    seen_before = len(model.received)
+                    result = _ask(client, turn)
+                    upstream_saw = None
+                    if len(model.received) > seen_before:
+                        upstream_saw = model.received[-1]["messages"][-1]["content"]
+                    decision_id = result[1].get("x-guard-decision", "")
+                    decision = client.get(f"/guard/decisions/{decision_id}").json()
+                    _show(console, number, turn, result, upstream_saw, decision)
+        finally:
+            asyncio.run(guard.aclose())  # closes the audit chain with a signed checkpoint
     audit_dir = Path(settings.audit.path or settings.data_path("audit"))
     config_file = data_dir / "guard.yaml"
     config_file.write_text(f"# Written by `guard demo`: points the commands at the demo's state.\n"
