@@ -150,6 +150,8 @@ def _call(method: Any) -> Any:
             raise
         if inspect.isawaitable(result):
             return _awaited(result)
+        if isinstance(getattr(result, "_client", None), httpx2.Client | httpx2.AsyncClient):
+            return GuardedClient(result)  # client.with_options(...) / .copy(...): still guarded
         managed = hasattr(result, "__enter__") or hasattr(result, "__aenter__")
         if managed and not (hasattr(result, "__iter__") or hasattr(result, "__aiter__")):
             return GuardedClient(result)  # e.g. messages.stream(...): the request starts on enter

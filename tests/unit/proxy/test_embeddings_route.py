@@ -14,6 +14,7 @@ import pytest
 
 from guard._guard import Guard
 from guard.core.config import GuardSettings
+from guard.errors import PolicyDenied
 from guard.proxy import create_app
 from tests.unit.proxy.test_chat_route import DenyEmotion, NameSwap
 
@@ -101,3 +102,20 @@ def test_the_openai_sdk_embeds_through_a_wrapped_client(settings: GuardSettings)
         guard.services["inprocess_loop"].close()
     assert embedder.received[-1]["input"] == ["<PERSON_1>", "tea"]
     assert [item.embedding for item in result.data] == [[0.5, 10.0], [0.5, 3.0]]
+
+
+def test_a_copy_of_a_wrapped_client_is_still_guarded(settings: GuardSettings) -> None:
+    """with_options() on a wrapped client keeps the pipeline and the PolicyDenied translation."""
+    embedder = Embedder()
+    guard = Guard(settings, stages=[DenyEmotion(), NameSwap()])
+    raw = openai.OpenAI(base_url="http://embedder.test/v1", api_key="sk", max_retries=0,
+                        http_client=httpx2.Client(transport=httpx2.MockTransport(embedder.httpx2_handler)))
+    client = guard.wrap(raw).with_options(timeout=5)
+    try:
+        client.embeddings.create(model="e", input="Alice", encoding_format="float")
+        assert embedder.received[-1]["input"] == "<PERSON_1>"
+        with pytest.raises(PolicyDenied):
+            client.embeddings.create(model="e", input="x", encoding_format="float",
+                                     extra_headers={"X-Guard-Purposes": "emotion_inference"})
+    finally:
+        guard.services["inprocess_loop"].close()
