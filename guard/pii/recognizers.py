@@ -370,6 +370,25 @@ class NameCueRecognizer(RegexRecognizer):
         return [s for s in super().find(text) if text[s.start:s.end].split(maxsplit=1)[0] not in _NOT_NAMES]
 
 
+_NAME_DE = r"[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?"
+_FULL_NAME_DE = _NAME_DE + r"(?:\s+" + _NAME_DE + r"){0,2}"
+
+
+class GermanNameCueRecognizer(RegexRecognizer):
+    """German names after a cue ("ich heiße", "mein Name ist", "Herr", "Frau Dr.") for the
+    pattern-only German path: no German spaCy model is installable here, so cues stand in for NER."""
+
+    def __init__(self) -> None:
+        intro = re.compile(r"(?i:\b(?:ich hei(?:ße|sse)|mein name ist|ich bin(?= [A-ZÄÖÜ][a-zäöüß]+ [A-ZÄÖÜ])))\s+("
+                           + _FULL_NAME_DE + r")\b")
+        title = re.compile(r"\b(?:Herrn?|Frau|Dr\.|Prof\.)\s+(?:Dr\.\s+)?(" + _FULL_NAME_DE + r")\b")
+        super().__init__("PERSON", [(intro, 0.9), (title, 0.9)], group=1)
+
+
+# German postcode and town: "10115 Berlin", "80331 München".
+_PLZ_ORT = re.compile(r"\b\d{5}\s+[A-ZÄÖÜ][a-zäöüß]+(?:[- ](?:am|an der|im|[A-ZÄÖÜ][a-zäöüß]+))*\b")
+
+
 # Words that follow "I'm" / "this is" and are capitalised at a sentence start but are not names.
 _NOT_NAMES = frozenset(
     [
@@ -546,6 +565,10 @@ def build_recognizers(settings: PIISettings, language: str, wanted: frozenset[st
         found.append(DateOfBirthRecognizer())
     if "PERSON" in wanted and language == "en":
         found.append(NameCueRecognizer())
+    if "PERSON" in wanted and language == "de":
+        found.append(GermanNameCueRecognizer())
+    if "LOCATION" in wanted and language == "de":
+        found.append(RegexRecognizer("LOCATION", [(_PLZ_ORT, 0.85)]))
     if "LOCATION" in wanted:
         found.append(StreetAddressRecognizer())
     found.extend(_presidio(language, wanted))
