@@ -24,6 +24,7 @@ from guard.proxy.embeddings import create_embeddings
 from guard.proxy.emotion import emotion_upstreams, infer_emotion
 from guard.proxy.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from guard.proxy.openai_chat import chat_completions, list_models
+from guard.proxy.responses import create_response
 from guard.proxy.upstream import Upstream
 
 __all__ = ["create_app"]
@@ -101,6 +102,7 @@ def create_app(
         Route("/v1/models", list_models, methods=["GET"]),
         Route("/v1/messages", create_message, methods=["POST"]),
         Route("/v1/embeddings", create_embeddings, methods=["POST"]),
+        Route("/v1/responses", create_response, methods=["POST"]),
         Route("/guard/emotion/{name}", infer_emotion, methods=["POST"]),
         Route("/guard/decisions/{decision_id}", get_decision, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
