@@ -313,7 +313,13 @@ class JsonlSource:
             first_line=lambda: _first_line(segments),
             head=head,
             torn=torn,
+            units=tuple(str(segment) for segment in segments),
+            size=sum(segment.stat().st_size for segment in segments),
         )
+
+    def read_unit(self, unit: str) -> Iterator[tuple[str, bytes]]:
+        segment = Path(unit)
+        return _read_lines(segment.parent, [segment])
 
 
 def _read_lines(chain_dir: Path, segments: list[Path]) -> Iterator[tuple[str, bytes]]:

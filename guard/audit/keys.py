@@ -162,6 +162,15 @@ class KeyRing:
                         continue
         return ring
 
+    def to_raw(self) -> dict[str, bytes]:
+        """The public keys as raw bytes (picklable, for verification in worker processes)."""
+        return {kid: key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+                for kid, key in self._keys.items()}
+
+    @classmethod
+    def from_raw(cls, raw: dict[str, bytes]) -> KeyRing:
+        return cls({kid: Ed25519PublicKey.from_public_bytes(data) for kid, data in raw.items()})
+
     def __contains__(self, kid: object) -> bool:
         return kid in self._keys
 

@@ -32,6 +32,7 @@ __all__ = [
     "RecordFormatError",
     "encode_line",
     "parse_line",
+    "split_line",
 ]
 
 SCHEMA_VERSION = 1
@@ -86,19 +87,25 @@ def encode_line(rec: dict[str, Any], *, kid: str, sign: Any) -> tuple[bytes, str
     return head.encode("ascii") + rec_bytes + b"}\n", digest
 
 
-def parse_line(line: bytes) -> Envelope:
-    """Parse one line (with or without its newline); raise RecordFormatError if malformed."""
+def split_line(line: bytes) -> tuple[str, str, str, bytes] | None:
+    """(hash, kid, sig, exact record bytes) of a line, or None if it is not a record line."""
     line = line.rstrip(b"\r\n")
     head = _HEAD.match(line)
     if head is None or not line.endswith(b"}"):
+        return None
+    return head[2].decode(), head[3].decode(), head[4].decode(), line[head.end():-1]
+
+
+def parse_line(line: bytes) -> Envelope:
+    """Parse one line (with or without its newline); raise RecordFormatError if malformed."""
+    parts = split_line(line)
+    if parts is None:
         raise RecordFormatError("not an audit record line")
-    rec_bytes = line[head.end():-1]
+    digest, kid, sig, rec_bytes = parts
     try:
         rec = json.loads(rec_bytes)
     except (ValueError, UnicodeDecodeError):
         raise RecordFormatError("record body is not valid JSON") from None
     if not isinstance(rec, dict):
         raise RecordFormatError("record body is not an object")
-    return Envelope(
-        hash=head[2].decode(), kid=head[3].decode(), sig=head[4].decode(), rec=rec, rec_bytes=rec_bytes
-    )
+    return Envelope(hash=digest, kid=kid, sig=sig, rec=rec, rec_bytes=rec_bytes)

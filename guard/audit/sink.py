@@ -49,6 +49,10 @@ class ChainData:
     first_line: Callable[[], bytes | None]
     head: bytes | None = None
     torn: list[str] = field(default_factory=list)
+    # Picklable names of the chain's parts in storage order (segment files, or the chain itself),
+    # each readable with `AuditSource.read_unit`, so worker processes can verify parts in parallel.
+    units: tuple[str, ...] = ()
+    size: int = -1  # bytes stored, when cheap to know (decides whether parallel reading pays off)
 
 
 class AuditSource(Protocol):
@@ -59,3 +63,7 @@ class AuditSource(Protocol):
     def keyring(self) -> KeyRing: ...
 
     def chains(self) -> list[ChainData]: ...
+
+    def read_unit(self, unit: str) -> Iterator[tuple[str, bytes]]:
+        """The (location, line) pairs of one unit named in `ChainData.units`."""
+        ...

@@ -15,19 +15,31 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import hashlib
 import json
-from collections.abc import Callable, Iterable
+import multiprocessing
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from guard.audit.chain import Head
 from guard.audit.keys import KeyRing
-from guard.audit.record import GENESIS, Envelope, RecordFormatError, parse_line
+from guard.audit.record import GENESIS, RecordFormatError, parse_line, split_line
 from guard.audit.sink import AuditSource, ChainData
 
-__all__ = ["ChainReport", "Problem", "VerifyResult", "verify"]
+__all__ = ["ChainReport", "Collector", "Problem", "VerifyResult", "verify"]
 
-Visitor = Callable[[Envelope], None]
+
+class Collector(Protocol):
+    """Sees every record body of the fast pass (reports count with it); mergeable across processes."""
+
+    def visit(self, rec: dict[str, Any]) -> None: ...
+
+    def spawn(self) -> Collector:
+        """An empty collector with the same settings (for a worker process)."""
+        ...
+
+    def merge(self, other: Collector) -> None: ...
 
 
 @dataclass(slots=True, frozen=True)
@@ -110,10 +122,6 @@ class _Entry:
         return self.hash_ok and self.sig_ok
 
 
-def _digest(env: Envelope) -> bytes:
-    return bytes.fromhex(env.hash)
-
-
 class _ChainCheck:
     """Verifies one chain; `need` are seqs whose hashes others (head, witnesses) vouch for."""
 
@@ -125,34 +133,29 @@ class _ChainCheck:
         self.report = ChainReport(chain=data.chain_id)
         self.hashes: dict[int, str] = {}
 
-    def fast(self, visit: Visitor | None) -> bool:
-        """One pass; False at the first sign of trouble (then `diagnose` names it)."""
-        report, chain_id = self.report, self.data.chain_id
+    def stitch(self, spans: list[_Span]) -> bool:
+        """Join the parts' results; False at the first sign of trouble (then `diagnose` names it)."""
+        report = self.report
         prev, last = GENESIS, None
-        for _location, line in self.data.lines():
-            try:
-                env = parse_line(line)
-            except RecordFormatError:
+        for span in spans:
+            if not span.ok:
                 return False
-            if (env.seq != report.records or env.prev != prev or env.chain != chain_id
-                    or (report.kid is not None and env.kid != report.kid) or not env.hash_matches()):
-                return False
-            if self.full and not self.keys.verify(env.kid, env.sig, _digest(env)):
+            if span.count == 0:
+                continue
+            if (span.first_seq != report.records or span.first_prev != prev
+                    or (report.kid is not None and span.kid != report.kid)):
                 return False
             if report.kid is None:
-                report.kid, report.first_ts = env.kid, str(env.rec.get("ts"))
-            if env.seq in self.need:
-                self.hashes[env.seq] = env.hash
-            if visit is not None:
-                visit(env)
-            report.records += 1
-            prev, last = env.hash, env
+                report.kid, report.first_ts = span.kid, span.first_ts
+            self.hashes.update(span.hashes)
+            report.records += span.count
+            prev, last = span.last_hash, span
         if last is None:
             return True
-        if not self.full and not self.keys.verify(last.kid, last.sig, _digest(last)):
+        if not self.full and not self.keys.verify(last.kid, last.last_sig, bytes.fromhex(last.last_hash)):
             return False
-        report.last_seq, report.last_ts = last.seq, str(last.rec.get("ts"))
-        report.closed = last.kind == "chain.end"
+        report.last_seq, report.last_ts = last.last_seq, last.last_ts
+        report.closed = last.last_kind == "chain.end"
         return True
 
     def diagnose(self) -> None:
@@ -180,7 +183,7 @@ class _ChainCheck:
                 yield _Entry(index, location, None, "", "", "", False, False)
                 continue
             hash_ok = env.hash_matches()
-            sig_ok = self.keys.verify(env.kid, env.sig, _digest(env))
+            sig_ok = self.keys.verify(env.kid, env.sig, bytes.fromhex(env.hash))
             if self.report.kid is None and hash_ok and sig_ok:
                 self.report.kid = env.kid
             if hash_ok and sig_ok and env.kind == "chain.end" and env.chain == self.data.chain_id:
@@ -363,21 +366,126 @@ def _check_witnesses(result: VerifyResult, checks: dict[str, _ChainCheck],
                     message=f"Record seq {seq} differs from what chain {by} saw when it started."))
 
 
-def verify(source: AuditSource, *, full: bool = False, visit: Visitor | None = None,
-           keys: KeyRing | None = None) -> VerifyResult:
-    """Check every chain in `source`; `visit` sees each record of the fast pass (for reports)."""
+@dataclass(slots=True)
+class _Span:
+    """What the fast pass learned from one unit (segment) of a chain."""
+
+    ok: bool = True
+    count: int = 0
+    kid: str = ""
+    first_seq: int = -1
+    first_prev: str = ""
+    first_ts: str | None = None
+    last_seq: int = -1
+    last_hash: str = ""
+    last_sig: str = ""
+    last_kind: str = ""
+    last_ts: str | None = None
+    hashes: dict[int, str] = field(default_factory=dict)
+    collector: Any = None
+
+
+def _scan(lines: Iterable[tuple[str, bytes]], chain_id: str, need: set[int], keys: KeyRing | None,
+          collector: Collector | None) -> _Span:
+    """Check one unit's records against each other (hash, seq, prev, chain id, key id)."""
+    span = _Span(collector=collector)
+    sha256, loads = hashlib.sha256, json.loads
+    last_seq, last_hash = -1, ""
+    for _location, line in lines:
+        parts = split_line(line)
+        if parts is None:
+            span.ok = False
+            break
+        digest, kid, sig, rec_bytes = parts
+        if sha256(rec_bytes).hexdigest() != digest:
+            span.ok = False
+            break
+        try:
+            rec = loads(rec_bytes)
+            seq, prev = rec["seq"], rec["prev"]
+        except (ValueError, KeyError, TypeError):
+            span.ok = False
+            break
+        if span.count == 0:
+            span.kid, span.first_seq, span.first_prev, span.first_ts = kid, seq, prev, rec.get("ts")
+        elif seq != last_seq + 1 or prev != last_hash or kid != span.kid:
+            span.ok = False
+            break
+        if rec.get("chain") != chain_id or (keys is not None and not keys.verify(kid, sig, bytes.fromhex(digest))):
+            span.ok = False
+            break
+        if seq in need:
+            span.hashes[seq] = digest
+        if collector is not None:
+            collector.visit(rec)
+        span.count += 1
+        last_seq, last_hash = seq, digest
+        span.last_sig, span.last_kind, span.last_ts = sig, rec.get("kind", ""), rec.get("ts")
+    span.last_seq, span.last_hash = last_seq, last_hash
+    return span
+
+
+_PARALLEL_BYTES = 32 << 20  # below this, starting worker processes costs more than it saves
+_Task = tuple[AuditSource, str, str, set[int], "dict[str, bytes] | None", "Collector | None"]
+
+
+def _scan_task(task: _Task) -> _Span:
+    """Worker-process entry: scan one unit."""
+    source, unit, chain_id, need, raw_keys, collector = task
+    keys = KeyRing.from_raw(raw_keys) if raw_keys is not None else None
+    return _scan(source.read_unit(unit), chain_id, need, keys, collector)
+
+
+def _scan_all(source: AuditSource, chains: list[ChainData], needs: list[set[int]], keys: KeyRing, *,
+              full: bool, collector: Collector | None, workers: int) -> list[list[_Span]]:
+    """Scan every unit of every chain, in worker processes when there is more than one unit."""
+    tasks: list[_Task] = []
+    owners: list[int] = []
+    for index, (data, need) in enumerate(zip(chains, needs, strict=True)):
+        for unit in data.units:
+            tasks.append((source, unit, data.chain_id, need, keys.to_raw() if full else None,
+                          collector.spawn() if collector is not None else None))
+            owners.append(index)
+    stored = sum(data.size for data in chains)
+    if workers > 1 and len(tasks) > 1 and (stored < 0 or stored >= _PARALLEL_BYTES or any(d.size < 0 for d in chains)):
+        # spawn, not fork: a forked copy of a process with threads (a server) can deadlock
+        with multiprocessing.get_context("spawn").Pool(min(workers, len(tasks))) as pool:
+            spans = pool.map(_scan_task, tasks, chunksize=1)
+    else:
+        spans = [_scan(source.read_unit(t[1]), t[2], t[3], keys if full else None, t[5]) for t in tasks]
+    grouped: list[list[_Span]] = [[] for _ in chains]
+    for owner, span in zip(owners, spans, strict=True):
+        grouped[owner].append(span)
+        if collector is not None and span.collector is not None:
+            collector.merge(span.collector)
+    return grouped
+
+
+def _need(data: ChainData, claims: dict[str, list[tuple[str, int, str]]]) -> set[int]:
+    need = {seq for _by, seq, _h in claims.get(data.chain_id, [])}
+    if data.head is not None:
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            need.add(int(json.loads(data.head)["seq"]))
+    return need
+
+
+def verify(source: AuditSource, *, full: bool = False, collector: Collector | None = None,
+           keys: KeyRing | None = None, workers: int = 1) -> VerifyResult:
+    """Check every chain in `source`.
+
+    `collector` sees each record of the fast pass (reports aggregate with it). With `workers` > 1
+    the parts of the log (segment files, chains) are scanned in that many processes.
+    """
     keys = keys if keys is not None else source.keyring()
     chains = source.chains()
     claims = _witness_claims(chains)
     result = VerifyResult(source=source.describe(), full=full)
+    needs = [_need(data, claims) for data in chains]
+    spans = _scan_all(source, chains, needs, keys, full=full, collector=collector, workers=workers)
     checks: dict[str, _ChainCheck] = {}
-    for data in chains:
-        need = {seq for _by, seq, _h in claims.get(data.chain_id, [])}
-        if data.head is not None:
-            with contextlib.suppress(ValueError, KeyError, TypeError):
-                need.add(int(json.loads(data.head)["seq"]))
+    for data, need, chain_spans in zip(chains, needs, spans, strict=True):
         check = _ChainCheck(data, keys, full=full, need=need)
-        if not check.fast(visit):
+        if not check.stitch(chain_spans):
             check.diagnose()
         _untrusted(check, keys)
         check.check_head()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -52,6 +53,7 @@ def verify(
     trusted_keys: Annotated[Path | None, typer.Option(help="Directory of trusted *.pub keys (default: the "
                                                             "keys published beside the log).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    workers: Annotated[int, typer.Option(min=0, help="Processes reading the log (0: one per CPU).")] = 0,
 ) -> None:
     """Check every audit chain; name each modified, deleted, inserted or reordered record and any
     truncation. Exit 1 if anything is wrong."""
@@ -66,7 +68,7 @@ def verify(
         if path and not path.startswith(("postgresql://", "postgres://")) and not Path(path).is_dir():
             err_console.print(f"[bold red]error:[/] {path} is not an audit directory.")
             raise typer.Exit(2)
-        result = run_verify(open_source(settings, path), full=full)
+        result = run_verify(open_source(settings, path), full=full, workers=workers or os.cpu_count() or 1)
     if as_json:
         typer.echo(json.dumps(result.to_document(), indent=2))
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -27,6 +28,7 @@ def report(
     source: Annotated[str | None, typer.Option(help="Audit directory or postgresql:// URL (default: configured).")]
     = None,
     full: Annotated[bool, typer.Option(help="Check every record's signature too (slower).")] = False,
+    workers: Annotated[int, typer.Option(min=0, help="Processes reading the log (0: one per CPU).")] = 0,
     config: ConfigOption = None,
 ) -> None:
     """Write a compliance report over the audit trail: actions over time, consent, redactions,
@@ -43,7 +45,8 @@ def report(
         except ValueError as exc:
             err_console.print(f"[bold red]error:[/] {exc}")
             raise typer.Exit(2) from None
-        document = build_report(open_source(settings, source), since=since, until=until, full=full)
+        document = build_report(open_source(settings, source), since=since, until=until, full=full,
+                                workers=workers or os.cpu_count() or 1)
     text = render(document, fmt.value)
     if out is None:
         typer.echo(text, nl=False)

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from guard.audit.report.regulations import REGULATIONS, cited_regulations
 
 if TYPE_CHECKING:
-    from guard.audit.record import Envelope
     from guard.audit.sink import AuditSource
+    from guard.audit.verify import Collector
 
 __all__ = ["REPORT_SCHEMA", "Period", "ReportCollector", "build_report"]
 
@@ -71,6 +71,17 @@ class _Regulation:
     first: str | None = None
     last: str | None = None
 
+    def merge(self, other: _Regulation) -> None:
+        self.decisions += other.decisions
+        self.by_action.update(other.by_action)
+        self.refused += other.refused
+        self.rules.update(other.rules)
+        self.obligations += other.obligations
+        self.events += other.events
+        for ts in (other.first, other.last):
+            if ts is not None:
+                self.seen(ts)
+
     def seen(self, ts: str) -> None:
         if self.first is None or ts < self.first:
             self.first = ts
@@ -98,12 +109,43 @@ class ReportCollector:
         self.examples: defaultdict[str, list[str]] = defaultdict(list)
         self.revisions: dict[str, list[Any]] = {}
         self.regulations = {r.key: _Regulation() for r in REGULATIONS}
-        self._obligation_rules = [(r.key, r.obligations) for r in REGULATIONS if r.obligations]
+        self._by_obligation: dict[str, list[str]] = {}
+        for regulation in REGULATIONS:
+            for name in regulation.obligations:
+                self._by_obligation.setdefault(name, []).append(regulation.key)
         self._event_rules = [(r.key, r.events) for r in REGULATIONS if r.events]
 
-    def visit(self, env: Envelope) -> None:
+    def spawn(self) -> ReportCollector:
+        return ReportCollector(self.period)
+
+    def merge(self, other: Collector) -> None:
+        """Add another collector's counts (from a worker process) to these."""
+        if not isinstance(other, ReportCollector):
+            raise TypeError("can only merge another ReportCollector")
+        self.records += other.records
+        self.decisions += other.decisions
+        self.refused += other.refused
+        self.errors += other.errors
+        for mine, theirs in ((self.by_day, other.by_day), (self.by_hour, other.by_hour),
+                             (self.consent_by_purpose, other.consent_by_purpose),
+                             (self.consent_by_region, other.consent_by_region), (self.tactics, other.tactics)):
+            for key, counts in theirs.items():
+                mine[key].update(counts)
+        self.consent_rules.update(other.consent_rules)
+        self.events.update(other.events)
+        self.redactions.update(other.redactions)
+        for tactic, examples in other.examples.items():
+            kept = self.examples[tactic]
+            kept.extend(e for e in examples if e not in kept)
+            del kept[_EXAMPLES:]
+        for revision, (first, last, count) in other.revisions.items():
+            entry = self.revisions.setdefault(revision, [first, last, 0])
+            entry[0], entry[1], entry[2] = min(entry[0], first), max(entry[1], last), entry[2] + count
+        for key, theirs_entry in other.regulations.items():
+            self.regulations[key].merge(theirs_entry)
+
+    def visit(self, rec: dict[str, Any]) -> None:
         self.records += 1
-        rec = env.rec
         kind = rec.get("kind")
         if kind == "decision":
             doc = rec.get("decision")
@@ -184,12 +226,12 @@ class ReportCollector:
             entry.refused += not allowed
             entry.rules.update(rule_ids)
             entry.seen(ts)
-        obligations = doc.get("obligations") or {}
+        obligations = doc.get("obligations")
         if obligations:
-            for key, names in self._obligation_rules:
-                if any(obligations.get(name) for name in names):
-                    self.regulations[key].obligations += 1
-                    self.regulations[key].seen(ts)
+            keys = {key for name, value in obligations.items() if value for key in self._by_obligation.get(name, ())}
+            for key in keys:
+                self.regulations[key].obligations += 1
+                self.regulations[key].seen(ts)
 
     def _event(self, kind: str, ts: str) -> None:
         self.events[kind] += 1
@@ -256,13 +298,16 @@ def _verification_summary(result: Any) -> dict[str, Any]:
 
 
 def build_report(source: AuditSource, *, since: str | None = None, until: str | None = None,
-                 full: bool = False) -> dict[str, Any]:
-    """Verify every chain and aggregate the records of the period into the report document."""
+                 full: bool = False, workers: int = 1) -> dict[str, Any]:
+    """Verify every chain and aggregate the records of the period into the report document.
+
+    With `workers` > 1 the log's parts (segment files, chains) are read in that many processes.
+    """
     from guard.audit.verify import verify
 
     period = Period.parse(since, until)
     collector = ReportCollector(period)
-    result = verify(source, full=full, visit=collector.visit)
+    result = verify(source, full=full, collector=collector, workers=workers)
     verification = _verification_summary(result)
     totals = {a: sum(day[a] for day in collector.by_day.values()) for a in ACTIONS}
     return {

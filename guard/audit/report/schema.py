@@ -6,14 +6,15 @@ from typing import Any
 
 __all__ = ["REPORT_JSON_SCHEMA"]
 
-_COUNT = {"type": "integer", "minimum": 0}
-_TS = {"type": ["string", "null"], "description": "UTC time, ISO 8601"}
-_BY_ACTION = {"type": "object", "required": ["pass", "annotate", "rewrite", "block"],
+_COUNT: dict[str, Any] = {"type": "integer", "minimum": 0}
+_TS: dict[str, Any] = {"type": ["string", "null"], "description": "UTC time, ISO 8601"}
+_BY_ACTION: dict[str, Any] = {"type": "object", "required": ["pass", "annotate", "rewrite", "block"],
               "properties": dict.fromkeys(("pass", "annotate", "rewrite", "block"), _COUNT),
               "additionalProperties": False}
-_ALLOWED_REFUSED = {"type": "object", "required": ["allowed", "refused"],
+_ALLOWED_REFUSED: dict[str, Any] = {"type": "object", "required": ["allowed", "refused"],
                     "properties": {"allowed": _COUNT, "refused": _COUNT}, "additionalProperties": False}
-_PROBLEM = {"type": "object", "required": ["chain", "kind", "message", "seq", "location"], "properties": {
+_PROBLEM: dict[str, Any] = {"type": "object", "required": ["chain", "kind", "message", "seq", "location"],
+                            "properties": {
     "chain": {"type": "string"},
     "kind": {"enum": ["modified", "deleted", "inserted", "reordered", "truncated", "broken", "untrusted"]},
     "message": {"type": "string"}, "seq": {"type": ["integer", "null"]}, "location": {"type": ["string", "null"]}}}

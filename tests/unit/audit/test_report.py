@@ -224,3 +224,20 @@ def test_cli_exit_codes(app: typer.Typer, logged: GuardSettings, tmp_path: Path)
     document = json.loads(out.read_text())
     assert document["verification"]["ok"] is False
     assert document["verification"]["problems"][0]["kind"] == "deleted"
+
+
+@pytest.mark.slow
+def test_parallel_report_matches_sequential(logged: GuardSettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counts merged from worker processes equal the counts of one sequential pass."""
+    import guard.audit.verify as verify_module
+
+    from .stores import write_chain
+
+    write_chain(logged, 4)  # a second chain, so there are two parts to share out
+    monkeypatch.setattr(verify_module, "_PARALLEL_BYTES", 0)
+    reports = [build_report(open_source(logged), since="2026-11-01", until="2026-12-31", workers=w)
+               for w in (1, 2)]
+    for report in reports:
+        report.pop("generated_at")
+    assert reports[0] == reports[1]
+    assert reports[0]["totals"]["decisions"] == 14
