@@ -10,20 +10,18 @@ streaming event protocol; a block mid-stream ends the message cleanly with `stop
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack
+from collections.abc import Iterator
 from typing import Any
 
-import httpx
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 
 from guard.core.decision import Action, Decision
 from guard.core.exchange import Exchange, Message
 from guard.core.pipeline import StreamGuard
 from guard.errors import BadRequest, GuardError, OutputBlocked, UpstreamError
 from guard.proxy.door import Door, guard_headers, set_path
-from guard.proxy.sse import format_event, iter_events
+from guard.proxy.relay import EventRelay, stream_through, upstream_json
 
 __all__ = [
     "AnthropicRelay",
@@ -152,16 +150,6 @@ def write_message_response(data: dict[str, Any], exchange: Exchange, decision: D
     return data
 
 
-def _parse_message(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        raise UpstreamError("The model upstream answered with something that is not JSON.") from None
-    if not isinstance(data, dict) or not isinstance(data.get("content"), list):
-        raise UpstreamError("The model upstream's answer has no 'content' array.")
-    return data
-
-
 async def create_message(request: Request) -> Response:
     door = Door(request, api=API, flavor="anthropic")
     decision: Decision | None = None
@@ -173,12 +161,14 @@ async def create_message(request: Request) -> Response:
         headers = door.upstream_headers("anthropic", keep=FORWARD_HEADERS)
         payload = upstream_body(body, exchange)
         if exchange.stream:
-            return await _stream(door, exchange, decision, payload, headers)
+            relay = AnthropicRelay(door.guard.pipeline.stream(exchange, decision))
+            return await stream_through(door, decision, relay, upstream="anthropic", path="/v1/messages",
+                                        payload=payload, headers=headers)
         response = await upstream.request("POST", "/v1/messages", json=payload, headers=headers)
         passthrough = await door.upstream_failure(decision, response)
         if passthrough is not None:
             return passthrough
-        data = _parse_message(response)
+        data = upstream_json(response, "content", list)
         exchange.response_text = message_response_text(data)
         await door.guard.pipeline.finish(exchange, decision)
         return JSONResponse(write_message_response(data, exchange, decision), headers=guard_headers(decision))
@@ -186,31 +176,7 @@ async def create_message(request: Request) -> Response:
         return await door.failure(error, decision)
 
 
-async def _stream(door: Door, exchange: Exchange, decision: Decision, payload: dict[str, Any],
-                  headers: dict[str, str]) -> Response:
-    upstream = door.request.app.state.upstreams["anthropic"]
-    stack = AsyncExitStack()
-    try:
-        response = await stack.enter_async_context(upstream.stream("/v1/messages", json=payload, headers=headers))
-        if response.status_code >= 400:
-            await response.aread()
-            failure = await door.upstream_failure(decision, response)
-            await stack.aclose()
-            if failure is not None:
-                return failure
-    except BaseException:
-        await stack.aclose()
-        raise
-    relay = AnthropicRelay(door.guard.pipeline.stream(exchange, decision))
-    return StreamingResponse(relay.run(response, stack), media_type="text/event-stream", headers={
-        **guard_headers(decision), "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-
-
-def _event(data: dict[str, Any]) -> bytes:
-    return format_event(data, event=str(data["type"]))
-
-
-class AnthropicRelay:
+class AnthropicRelay(EventRelay):
     """Upstream Anthropic events → the pipeline's chunk filters → client events, one at a time.
 
     Text deltas go through the filters, which may hold back a few characters; so the stop of the
@@ -220,37 +186,11 @@ class AnthropicRelay:
     """
 
     def __init__(self, guard_stream: StreamGuard) -> None:
-        self.guard_stream = guard_stream
-        self.decision = guard_stream.decision
+        super().__init__(guard_stream)
         self.text_index: int | None = None   # the text block whose stop has not been sent yet
         self.held_stop: dict[str, Any] | None = None
         self.waiting: list[dict[str, Any]] = []  # events of blocks that started after a held text stop
         self.next_index = 0
-        self.done = False
-
-    async def run(self, response: httpx.Response, stack: AsyncExitStack) -> AsyncIterator[bytes]:
-        try:
-            async for event in iter_events(response.aiter_text()):
-                for item in await self.on_event(event.json()):
-                    yield _event(item)
-                if self.done:
-                    break
-            if not self.done:
-                raise UpstreamError("The model upstream's stream ended before message_stop.")
-        except OutputBlocked as blocked:
-            for item in self.blocked_ending(blocked):
-                yield _event(item)
-        except GuardError as error:
-            await self.guard_stream.abort(error)
-            yield _event(self.error_event(error))
-        except (httpx.HTTPError, ValueError) as exc:
-            broken = UpstreamError(f"The model upstream's stream broke off ({type(exc).__name__}).")
-            await self.guard_stream.abort(broken)
-            yield _event(self.error_event(broken))
-        finally:
-            if not self.guard_stream.closed:  # the client went away mid-stream
-                await self.guard_stream.abort(UpstreamError("The client disconnected before the answer was complete."))
-            await stack.aclose()
 
     def error_event(self, error: GuardError) -> dict[str, Any]:
         return {"type": "error", "error": {"type": "api_error", "message": str(error)},

@@ -15,8 +15,9 @@ from starlette.responses import JSONResponse, Response
 
 from guard.core.decision import Decision
 from guard.core.exchange import Exchange, Message
-from guard.errors import BadRequest, GuardError, UpstreamError
+from guard.errors import BadRequest, GuardError
 from guard.proxy.door import Door, guard_headers, set_path
+from guard.proxy.relay import upstream_json
 
 __all__ = ["create_embeddings", "embeddings_exchange"]
 
@@ -67,12 +68,7 @@ async def create_embeddings(request: Request) -> Response:
         passthrough = await door.upstream_failure(decision, response)
         if passthrough is not None:
             return passthrough
-        try:
-            data = response.json()
-        except ValueError:
-            raise UpstreamError("The model upstream answered with something that is not JSON.") from None
-        if not isinstance(data, dict) or not isinstance(data.get("data"), list):
-            raise UpstreamError("The model upstream's answer has no 'data' array.")
+        data = upstream_json(response, "data", list)
         await door.guard.pipeline.finish(exchange, decision)
         return JSONResponse(data, headers=guard_headers(decision))
     except GuardError as error:

@@ -15,20 +15,17 @@ the items after it) wait for the end of the response, so they can carry the text
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from typing import Any
 
-import httpx
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 
 from guard.core.decision import Action, Decision
 from guard.core.exchange import Exchange, Message
 from guard.core.pipeline import StreamGuard
 from guard.errors import BadRequest, GuardError, OutputBlocked, UpstreamError
 from guard.proxy.door import Door, guard_headers, set_path
-from guard.proxy.sse import format_event, iter_events
+from guard.proxy.relay import EventRelay, stream_through, upstream_json
 
 __all__ = ["ResponsesRelay", "create_response", "responses_exchange"]
 
@@ -143,17 +140,14 @@ async def create_response(request: Request) -> Response:
         headers = door.upstream_headers("openai", keep=_FORWARD_HEADERS)
         payload = upstream_body(body, exchange)
         if exchange.stream:
-            return await _stream(door, exchange, decision, payload, headers)
+            relay = ResponsesRelay(door.guard.pipeline.stream(exchange, decision))
+            return await stream_through(door, decision, relay, upstream="openai", path="/responses",
+                                        payload=payload, headers=headers)
         response = await upstream.request("POST", "/responses", json=payload, headers=headers)
         passthrough = await door.upstream_failure(decision, response)
         if passthrough is not None:
             return passthrough
-        try:
-            data = response.json()
-        except ValueError:
-            raise UpstreamError("The model upstream answered with something that is not JSON.") from None
-        if not isinstance(data, dict) or not isinstance(data.get("output"), list):
-            raise UpstreamError("The model upstream's answer has no 'output' array.")
+        data = upstream_json(response, "output", list)
         exchange.response_text = response_text(data)
         await door.guard.pipeline.finish(exchange, decision)
         return JSONResponse(write_response(data, exchange, decision), headers=guard_headers(decision))
@@ -161,70 +155,22 @@ async def create_response(request: Request) -> Response:
         return await door.failure(error, decision)
 
 
-async def _stream(door: Door, exchange: Exchange, decision: Decision, payload: dict[str, Any],
-                  headers: dict[str, str]) -> Response:
-    upstream = door.request.app.state.upstreams["openai"]
-    stack = AsyncExitStack()
-    try:
-        response = await stack.enter_async_context(upstream.stream("/responses", json=payload, headers=headers))
-        if response.status_code >= 400:
-            await response.aread()
-            failure = await door.upstream_failure(decision, response)
-            await stack.aclose()
-            if failure is not None:
-                return failure
-    except BaseException:
-        await stack.aclose()
-        raise
-    relay = ResponsesRelay(door.guard.pipeline.stream(exchange, decision))
-    return StreamingResponse(relay.run(response, stack), media_type="text/event-stream", headers={
-        **guard_headers(decision), "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-
-
-def _event(data: dict[str, Any]) -> bytes:
-    return format_event(data, event=str(data["type"]))
-
-
 _DONE_EVENTS = {"response.output_text.done", "response.content_part.done", "response.output_item.done"}
 
 
-class ResponsesRelay:
+class ResponsesRelay(EventRelay):
     """Upstream Responses events → the pipeline's chunk filters → client events."""
 
     def __init__(self, guard_stream: StreamGuard) -> None:
-        self.guard_stream = guard_stream
-        self.decision = guard_stream.decision
+        super().__init__(guard_stream)
         self.part: dict[str, Any] | None = None       # where released text goes: item_id, output/content index
         self.delivered: dict[tuple[int, int], str] = {}
         self.held: list[dict[str, Any]] = []          # done events of the current part, and what follows it
         self.template: dict[str, Any] = {}            # the response object as last announced upstream
-        self.done = False
 
-    async def run(self, response: httpx.Response, stack: AsyncExitStack) -> AsyncIterator[bytes]:
-        try:
-            async for event in iter_events(response.aiter_text()):
-                for item in await self.on_event(event.json()):
-                    yield _event(item)
-                if self.done:
-                    break
-            if not self.done:
-                raise UpstreamError("The model upstream's stream ended before the response was complete.")
-        except OutputBlocked as blocked:
-            for item in self.blocked_ending(blocked):
-                yield _event(item)
-        except GuardError as error:
-            await self.guard_stream.abort(error)
-            yield _event({"type": "error", "code": error.code, "message": str(error), "param": None,
-                          "sequence_number": 0, "guard": {"decision": self.decision.id}})
-        except (httpx.HTTPError, ValueError) as exc:
-            broken = UpstreamError(f"The model upstream's stream broke off ({type(exc).__name__}).")
-            await self.guard_stream.abort(broken)
-            yield _event({"type": "error", "code": broken.code, "message": str(broken), "param": None,
-                          "sequence_number": 0, "guard": {"decision": self.decision.id}})
-        finally:
-            if not self.guard_stream.closed:
-                await self.guard_stream.abort(UpstreamError("The client disconnected before the answer was complete."))
-            await stack.aclose()
+    def error_event(self, error: GuardError) -> dict[str, Any]:
+        return {"type": "error", "code": error.code, "message": str(error), "param": None,
+                "sequence_number": 0, "guard": {"decision": self.decision.id}}
 
     async def on_event(self, data: Any) -> list[dict[str, Any]]:
         if not isinstance(data, dict) or not isinstance(data.get("type"), str):

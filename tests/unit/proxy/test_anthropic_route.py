@@ -254,3 +254,34 @@ async def test_upstream_errors_keep_anthropic_shape(settings: GuardSettings) -> 
         assert limited.status_code == 429
         assert limited.json()["error"]["type"] == "rate_limit_error"
         assert limited.headers["x-guard-decision"]
+
+
+@pytest.mark.parametrize("tail", [
+    b"",  # cut before message_stop
+    b'event: error\ndata: {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}\n\n',
+    b"event: content_block_delta\ndata: {not json\n\n",
+])
+async def test_a_broken_upstream_stream_ends_with_an_error_event_and_is_recorded(
+    settings: GuardSettings, tail: bytes
+) -> None:
+    """A cut, an upstream error event or junk mid-stream becomes Anthropic's error event; the decision says so."""
+    head = (b'event: message_start\ndata: {"type": "message_start", "message": {"id": "m", "type": "message", '
+            b'"role": "assistant", "content": [], "model": "c", "usage": {"input_tokens": 1, "output_tokens": 0}}}\n\n'
+            b'event: content_block_start\ndata: {"type": "content_block_start", "index": 0, '
+            b'"content_block": {"type": "text", "text": ""}}\n\n'
+            b'event: content_block_delta\ndata: {"type": "content_block_delta", "index": 0, '
+            b'"delta": {"type": "text_delta", "text": "Hello"}}\n\n')
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=head + tail, headers={"content-type": "text/event-stream"})
+
+    app = create_app(settings, guard=Guard(settings), upstream_transport=httpx.MockTransport(handle))
+    async with app.router.lifespan_context(app), \
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p") as client:
+        response = await client.post("/v1/messages", json=body("hi", stream=True))
+        got = events(response.text)
+        assert got[-1][0] == "error"
+        assert got[-1][1]["error"]["type"] == "api_error"
+        doc = (await client.get(f"/guard/decisions/{response.headers['x-guard-decision']}")).json()
+        assert doc["error"].startswith("UpstreamError")
+        assert doc["action"] == "block"
