@@ -29,9 +29,11 @@ __all__ = [
     "DROPPED",
     "DropPersonalData",
     "configure_logging",
+    "current_personal_values",
     "note_personal_values",
     "personal_values",
     "scrub_text",
+    "scrub_values",
 ]
 
 DROPPED = "[dropped]"
@@ -70,6 +72,27 @@ def personal_values(values: Iterable[str]) -> Iterator[None]:
         yield
     finally:
         _KNOWN.reset(token)
+
+
+def current_personal_values() -> frozenset[str]:
+    """The raw values noted for the current exchange (for other sinks that scrub, e.g. the audit log)."""
+    return _KNOWN.get()
+
+
+def scrub_values(value: Any, known: frozenset[str]) -> Any:
+    """`value` (JSON-like) with every occurrence of a known value in its strings masked; keys kept."""
+    if not known:
+        return value
+    if isinstance(value, str):
+        for item in sorted(known, key=len, reverse=True):
+            if item in value:
+                value = value.replace(item, "[redacted]")
+        return value
+    if isinstance(value, dict):
+        return {k: scrub_values(v, known) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub_values(item, known) for item in value]
+    return value
 
 
 def scrub_text(text: str, known: Iterable[str] = ()) -> str:

@@ -30,6 +30,21 @@ _EVENT_KIND = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 Receipt = dict[str, Any]
 
 
+def _scrubbed(doc: dict[str, Any]) -> dict[str, Any]:
+    """Defence in depth: mask personal-data shapes in finding evidence, and any value the redact
+    stage noted for this exchange (guard.logging.note_personal_values) anywhere in the document."""
+    from guard.logging import current_personal_values, scrub_text, scrub_values
+
+    known = current_personal_values()
+    for finding in doc.get("findings") or ():
+        if finding.get("evidence"):
+            finding["evidence"] = scrub_text(str(finding["evidence"]), known)
+    if known:
+        scrubbed: dict[str, Any] = scrub_values(doc, known)
+        return scrubbed
+    return doc
+
+
 class AuditRecorder:
     """A `Recorder` (guard.core.stage) that writes a signed, hash-chained audit trail."""
 
@@ -91,7 +106,7 @@ class AuditRecorder:
         return self.append(kind, fields)
 
     async def record(self, decision: Decision) -> None:
-        doc = decision.to_document()
+        doc = _scrubbed(decision.to_document())
         await self._append("decision", {"decision": doc})
         self._remember(doc)
 

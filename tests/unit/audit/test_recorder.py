@@ -207,3 +207,28 @@ def test_head_checkpoint_is_signed(settings: GuardSettings) -> None:
     problems = check(settings).all_problems
     assert [p.kind for p in problems] == ["modified"]
     assert "checkpoint" in problems[0].message
+
+
+def test_evidence_and_noted_values_are_scrubbed_before_storage(settings: GuardSettings) -> None:
+    """Defence in depth: a personal value that slipped into a finding or a message is masked in the log."""
+    from guard.core.decision import Finding, Reason
+    from guard.logging import personal_values
+
+    async def run() -> str:
+        recorder = open_recorder(settings)
+        decision = make_decision()
+        decision.findings.append(Finding(detector="tactics", label="guilt", score=0.8, start=0, end=9,
+                                         evidence="Rosalind, write to ros@example.org"))
+        decision.add_reason(Reason(id="x", message="About Rosalind Quiggley."))
+        with personal_values(["Rosalind Quiggley", "Rosalind"]):
+            await recorder.record(decision)
+        stored = await recorder.get(decision.id)
+        assert stored is not None
+        assert "Rosalind" not in json.dumps(stored)
+        await recorder.aclose()
+        return recorder.chain_id
+
+    chain = asyncio.run(run())
+    data = b"".join(JsonlStore(settings).lines(chain))
+    assert b"Rosalind" not in data
+    assert b"ros@example.org" not in data
