@@ -199,17 +199,26 @@ class PostgresSource:
             lines=lambda: self._lines(chain),
             first_line=lambda: self._first(chain),
             head=head.encode("utf-8") if head else None,
+            units=(chain,),
         )
 
+    def read_unit(self, unit: str) -> Iterator[tuple[str, bytes]]:
+        return self._lines(unit)
+
     def _lines(self, chain: str) -> Iterator[tuple[str, bytes]]:
-        with _connect(self.url) as conn, conn.cursor(name=f"audit_{chain[:8]}") as cursor:
-            # a named (server-side) cursor streams rows instead of loading the whole chain
+        conn = _connect(self.url)
+        try:
+            # a named (server-side) cursor streams rows instead of loading the whole chain; it
+            # needs a transaction, so this connection leaves autocommit
             conn.autocommit = False
-            cursor.itersize = 5000
-            cursor.execute("SELECT pos, line FROM guard_audit_records WHERE chain_id = %s ORDER BY pos",
-                           (chain,))
-            for pos, line in cursor:
-                yield f"row pos={pos}", line.encode("utf-8") + b"\n"
+            with conn.cursor(name=f"audit_{chain[:8]}") as cursor:
+                cursor.itersize = 5000
+                cursor.execute("SELECT pos, line FROM guard_audit_records WHERE chain_id = %s ORDER BY pos",
+                               (chain,))
+                for pos, line in cursor:
+                    yield f"row pos={pos}", line.encode("utf-8") + b"\n"
+        finally:
+            conn.close()
 
     def _first(self, chain: str) -> bytes | None:
         with _connect(self.url) as conn:

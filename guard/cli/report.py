@@ -27,6 +27,7 @@ def report(
     out: Annotated[Path | None, typer.Option(help="File to write (default: standard output).")] = None,
     source: Annotated[str | None, typer.Option(help="Audit directory or postgresql:// URL (default: configured).")]
     = None,
+    tenant: Annotated[str | None, typer.Option(help="Only this tenant's decisions and events.")] = None,
     full: Annotated[bool, typer.Option(help="Check every record's signature too (slower).")] = False,
     workers: Annotated[int, typer.Option(min=0, help="Processes reading the log (0: one per CPU).")] = 0,
     config: ConfigOption = None,
@@ -45,7 +46,7 @@ def report(
         except ValueError as exc:
             err_console.print(f"[bold red]error:[/] {exc}")
             raise typer.Exit(2) from None
-        document = build_report(open_source(settings, source), since=since, until=until, full=full,
+        document = build_report(open_source(settings, source), since=since, until=until, tenant=tenant, full=full,
                                 workers=workers or os.cpu_count() or 1)
     text = render(document, fmt.value)
     if out is None:

@@ -92,8 +92,9 @@ class _Regulation:
 class ReportCollector:
     """Visits each record once (as `verify(..., visit=collector.visit)`) and keeps only counters."""
 
-    def __init__(self, period: Period) -> None:
+    def __init__(self, period: Period, *, tenant: str | None = None) -> None:
         self.period = period
+        self.tenant = tenant
         self.records = 0
         self.decisions = 0
         self.refused = 0
@@ -104,6 +105,7 @@ class ReportCollector:
         self.consent_by_region: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self.consent_rules: Counter[str] = Counter()
         self.events: Counter[str] = Counter()
+        self.consent_events: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self.redactions: Counter[str] = Counter()
         self.tactics: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self.examples: defaultdict[str, list[str]] = defaultdict(list)
@@ -116,7 +118,7 @@ class ReportCollector:
         self._event_rules = [(r.key, r.events) for r in REGULATIONS if r.events]
 
     def spawn(self) -> ReportCollector:
-        return ReportCollector(self.period)
+        return ReportCollector(self.period, tenant=self.tenant)
 
     def merge(self, other: Collector) -> None:
         """Add another collector's counts (from a worker process) to these."""
@@ -128,7 +130,8 @@ class ReportCollector:
         self.errors += other.errors
         for mine, theirs in ((self.by_day, other.by_day), (self.by_hour, other.by_hour),
                              (self.consent_by_purpose, other.consent_by_purpose),
-                             (self.consent_by_region, other.consent_by_region), (self.tactics, other.tactics)):
+                             (self.consent_by_region, other.consent_by_region), (self.tactics, other.tactics),
+                             (self.consent_events, other.consent_events)):
             for key, counts in theirs.items():
                 mine[key].update(counts)
         self.consent_rules.update(other.consent_rules)
@@ -147,17 +150,22 @@ class ReportCollector:
     def visit(self, rec: dict[str, Any]) -> None:
         self.records += 1
         kind = rec.get("kind")
+        tenant = self.tenant
         if kind == "decision":
             doc = rec.get("decision")
             if isinstance(doc, dict):
                 ts = str(doc.get("created_at") or rec.get("ts") or "")
-                if self.period.contains(ts):
+                if self.period.contains(ts) and (tenant is None or (doc.get("context") or {}).get("tenant") == tenant):
                     self._decision(doc, ts)
         elif kind == "event":
             ts = str(rec.get("ts") or "")
             event = rec.get("event")
             if isinstance(event, dict) and self.period.contains(ts):
-                self._event(str(event.get("type", "")), ts)
+                payload = event.get("payload")
+                if not isinstance(payload, dict):
+                    payload = {}
+                if tenant is None or payload.get("tenant") == tenant:
+                    self._event(str(event.get("type", "")), payload, ts)
 
     def _decision(self, doc: dict[str, Any], ts: str) -> None:
         self.decisions += 1
@@ -233,8 +241,10 @@ class ReportCollector:
                 self.regulations[key].obligations += 1
                 self.regulations[key].seen(ts)
 
-    def _event(self, kind: str, ts: str) -> None:
+    def _event(self, kind: str, payload: dict[str, Any], ts: str) -> None:
         self.events[kind] += 1
+        if kind.startswith("consent.") and payload.get("purpose"):
+            self.consent_events[str(payload["purpose"])][kind.removeprefix("consent.")] += 1
         for key, prefixes in self._event_rules:
             if kind.startswith(prefixes):
                 self.regulations[key].events += 1
@@ -298,7 +308,7 @@ def _verification_summary(result: Any) -> dict[str, Any]:
 
 
 def build_report(source: AuditSource, *, since: str | None = None, until: str | None = None,
-                 full: bool = False, workers: int = 1) -> dict[str, Any]:
+                 tenant: str | None = None, full: bool = False, workers: int = 1) -> dict[str, Any]:
     """Verify every chain and aggregate the records of the period into the report document.
 
     With `workers` > 1 the log's parts (segment files, chains) are read in that many processes.
@@ -306,7 +316,7 @@ def build_report(source: AuditSource, *, since: str | None = None, until: str | 
     from guard.audit.verify import verify
 
     period = Period.parse(since, until)
-    collector = ReportCollector(period)
+    collector = ReportCollector(period, tenant=tenant)
     result = verify(source, full=full, collector=collector, workers=workers)
     verification = _verification_summary(result)
     totals = {a: sum(day[a] for day in collector.by_day.values()) for a in ACTIONS}
@@ -314,6 +324,7 @@ def build_report(source: AuditSource, *, since: str | None = None, until: str | 
         "schema": REPORT_SCHEMA,
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "period": {"since": since, "until": until},
+        "tenant": tenant,
         "source": source.describe(),
         "totals": {"records_read": collector.records, "decisions": collector.decisions,
                    "refused": collector.refused, "errors": collector.errors,
@@ -326,6 +337,7 @@ def build_report(source: AuditSource, *, since: str | None = None, until: str | 
                           for r, c in sorted(collector.consent_by_region.items())},
             "rules": dict(collector.consent_rules.most_common()),
             "events": dict(sorted(collector.events.items())),
+            "events_by_purpose": {p: dict(sorted(c.items())) for p, c in sorted(collector.consent_events.items())},
         },
         "redactions": dict(collector.redactions.most_common()),
         "manipulation": [

@@ -73,6 +73,9 @@ def _consent(report: dict[str, Any]) -> str:
         _table(["consent rule", "decisions"], [[k, v] for k, v in consent["rules"].items()], cls="consent-rules"),
         _table(["audit event", "count"], [[k, v] for k, v in consent["events"].items()], cls="events",
                empty="No consent or erasure events in this period."),
+        _table(["purpose", "consent events"],
+               [[p, [f"{k}: {v}" for k, v in c.items()]] for p, c in consent["events_by_purpose"].items()],
+               cls="consent-events", empty=""),
     )
 
 
@@ -128,8 +131,9 @@ def _regulations(report: dict[str, Any]) -> str:
 def render_html(report: dict[str, Any]) -> str:
     period = report["period"]
     title = "Empathy Guard compliance report"
+    scope = f" · tenant {escape(report['tenant'])}" if report.get("tenant") else ""
     header = (f"<header><h1>{title}</h1><p class=\"meta\">Period {escape(str(period['since'] or 'start'))} to "
-              f"{escape(str(period['until'] or 'now'))} · generated {escape(report['generated_at'])} · source "
+              f"{escape(str(period['until'] or 'now'))}{scope} · generated {escape(report['generated_at'])} · source "
               f"<code>{escape(report['source'])}</code> · schema {escape(report['schema'])}</p></header>")
     body = "".join((header, _summary(report), _actions(report), _consent(report), _redactions(report),
                     _manipulation(report), _revisions(report), _verification(report), _regulations(report)))

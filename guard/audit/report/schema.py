@@ -33,6 +33,7 @@ REPORT_JSON_SCHEMA: dict[str, Any] = {
         "schema": {"const": "empathy-guard/report/v1"},
         "generated_at": {"type": "string"},
         "period": _obj({"since": {"type": ["string", "null"]}, "until": {"type": ["string", "null"]}}),
+        "tenant": {"type": ["string", "null"], "description": "the tenant the report is limited to, if any"},
         "source": {"type": "string", "description": "audit directory or database host (never a password)"},
         "totals": _obj({"records_read": _COUNT, "decisions": _COUNT, "refused": _COUNT, "errors": _COUNT,
                         "events": _COUNT, "by_action": _BY_ACTION}),
@@ -48,6 +49,9 @@ REPORT_JSON_SCHEMA: dict[str, Any] = {
             "by_region": {"type": "object", "additionalProperties": _ALLOWED_REFUSED},
             "rules": {"type": "object", "additionalProperties": _COUNT},
             "events": {"type": "object", "additionalProperties": _COUNT},
+            "events_by_purpose": {"type": "object", "additionalProperties": {
+                "type": "object", "additionalProperties": _COUNT,
+                "description": "consent event kind without 'consent.' (granted, withdrawn, ...) -> count"}},
         }),
         "redactions": {"type": "object", "additionalProperties": _COUNT,
                        "description": "entity type -> number of values redacted"},

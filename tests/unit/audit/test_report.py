@@ -241,3 +241,14 @@ def test_parallel_report_matches_sequential(logged: GuardSettings, monkeypatch: 
         report.pop("generated_at")
     assert reports[0] == reports[1]
     assert reports[0]["totals"]["decisions"] == 14
+
+
+def test_consent_events_by_purpose_and_tenant_filter(logged: GuardSettings) -> None:
+    """Consent events count per purpose; --tenant keeps only that tenant's decisions and events."""
+    everything = build_report(open_source(logged))
+    assert everything["consent"]["events_by_purpose"] == {"emotion_inference": {"granted": 1, "withdrawn": 1}}
+    other = build_report(open_source(logged), tenant="globex")
+    assert other["totals"]["decisions"] == 0
+    assert other["consent"]["events"] == {}
+    assert other["tenant"] == "globex"
+    _validate(other, REPORT_JSON_SCHEMA)
