@@ -13,6 +13,8 @@ Counts go to `decision.redactions`: `PERSON` for a value removed from the reques
 from __future__ import annotations
 
 import asyncio
+import re
+import secrets
 import weakref
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -145,9 +147,11 @@ class RedactStage(BaseStage):
         self, state: _State, key: str | None, subject_hash: str | None, exchange: Exchange
     ) -> tuple[list[str], Counter[str], ConversationMap]:
         tenant = exchange.context.tenant
+        # Without a conversation, a fresh scope keeps one exchange's pseudonyms unlinkable to another's.
+        scope = key or secrets.token_hex(16)
         for _ in range(_RETRIES):
             entries = await self.vault.load(key) if key else []
-            cmap = ConversationMap(entries, tenant=tenant, subject_hash=subject_hash, scope=key or "",
+            cmap = ConversationMap(entries, tenant=tenant, subject_hash=subject_hash, scope=scope,
                                    pseudonymizer=self._pseudonymizer)
             rewritten, counts = self._rewrite(state, cmap)
             # Another worker may have given the same number to another value meanwhile: retry.
@@ -285,9 +289,7 @@ class RedactStage(BaseStage):
         await self.vault.aclose()
 
 
-def _literal_matches(text: str, state: _State) -> list[Any]:
-    import re
-
+def _literal_matches(text: str, state: _State) -> list[re.Match[str]]:
     literals = [*state.placeholders, *state.pseudonyms, *state.escapes]
     if not literals:
         return []
