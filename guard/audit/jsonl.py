@@ -2,14 +2,16 @@
 
     <root>/keys/<kid>.pub                    public keys of every writer that ever wrote here
     <root>/chains/<chain>/writer.lock        held (flock) by the live writer of that chain
-    <root>/chains/<chain>/head.json          the latest signed checkpoint of the chain head
+    <root>/chains/<chain>/heads.jsonl        signed checkpoints of the chain head, appended; the last counts
     <root>/chains/<chain>/000001-20261129.jsonl   segments, rotated by size and UTC day
     <root>/chains/<chain>/torn-000001.bin    bytes of a torn last line, moved aside at repair
 
 A record is one `os.write` of one line to an O_APPEND file, so a crash can at worst leave the
-last line incomplete; earlier lines are never rewritten. The next writer to start repairs the
-torn tail of every chain whose writer is gone (it can take that chain's lock) by moving the
-incomplete bytes to a `torn-*.bin` file, and says so in the log.
+last line incomplete; earlier lines are never rewritten. Checkpoints are appended the same way
+(replacing a file by rename costs milliseconds on ext4, which forces the data out first).
+
+The next writer to start repairs the torn tail of every chain whose writer is gone (it can take
+that chain's lock) by moving the incomplete bytes to a `torn-*.bin` file, and says so in the log.
 """
 
 from __future__ import annotations
@@ -33,12 +35,15 @@ from guard.errors import StateError
 if TYPE_CHECKING:
     from guard.audit.chain import Head, Sealed
 
-__all__ = ["JsonlSink", "JsonlSource", "repair_torn_tails"]
+__all__ = ["SEGMENT_GLOB", "JsonlSink", "JsonlSource", "last_head", "repair_torn_tails"]
 
 log = structlog.get_logger("guard.audit")
 
 _WITNESS_LIMIT = 64
 _READ_BUFFER = 1 << 20
+_HEADS = "heads.jsonl"
+SEGMENT_GLOB = "[0-9][0-9][0-9][0-9][0-9][0-9]-[0-9]*.jsonl"  # 000001-20261129.jsonl
+_HEAD_TAIL = 8192  # a signed head is ~300 bytes; the last whole one is within this many bytes of the end
 
 
 def _chains_dir(root: Path) -> Path:
@@ -46,7 +51,7 @@ def _chains_dir(root: Path) -> Path:
 
 
 def _segments(chain_dir: Path) -> list[Path]:
-    return sorted(chain_dir.glob("*.jsonl"))
+    return sorted(chain_dir.glob(SEGMENT_GLOB))
 
 
 def _atomic_write(path: Path, data: bytes, *, fsync: bool) -> None:
@@ -59,6 +64,21 @@ def _atomic_write(path: Path, data: bytes, *, fsync: bool) -> None:
     finally:
         os.close(fd)
     os.replace(tmp, path)
+
+
+def last_head(chain_dir: Path) -> bytes | None:
+    """The newest whole checkpoint line of a chain (a torn last line is skipped), or None."""
+    path = chain_dir / _HEADS
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - _HEAD_TAIL))
+            tail = handle.read()
+    except FileNotFoundError:
+        return None
+    lines = tail.split(b"\n")
+    whole = lines[:-1]  # the part after the last newline is empty or torn
+    return whole[-1] if whole and whole[-1] else None
 
 
 def _torn_tail(segment: Path) -> int:
@@ -145,6 +165,7 @@ class JsonlSink:
         self._chain_dir: Path | None = None
         self._lock_fd: int | None = None
         self._fd: int | None = None
+        self._heads_fd: int | None = None
         self._part = 0
         self._size = 0
         self._day = ""
@@ -176,7 +197,10 @@ class JsonlSink:
         seen: Witness = {}
         for chain_dir in sorted(chains.iterdir(), reverse=True)[:_WITNESS_LIMIT]:
             try:
-                head = json.loads((chain_dir / "head.json").read_bytes())
+                raw = last_head(chain_dir)
+                if raw is None:
+                    continue
+                head = json.loads(raw)
                 seen[chain_dir.name] = {"seq": int(head["seq"]), "hash": str(head["hash"])}
             except (OSError, ValueError, KeyError, TypeError):
                 continue
@@ -228,7 +252,11 @@ class JsonlSink:
 
     def checkpoint(self, head: Head) -> None:
         try:
-            _atomic_write(self._dir() / "head.json", head.to_bytes(), fsync=self.fsync)
+            if self._heads_fd is None:
+                self._heads_fd = os.open(self._dir() / _HEADS, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+            os.write(self._heads_fd, head.to_bytes() + b"\n")
+            if self.fsync:
+                os.fsync(self._heads_fd)
         except OSError as exc:
             raise StateError(f"Cannot write the audit checkpoint under {self.root}: {exc.strerror}.",
                              hint="Free disk space or fix permissions.") from None
@@ -237,10 +265,10 @@ class JsonlSink:
         return find_decision(self.root, decision_id)
 
     def close(self) -> None:
-        for fd in (self._fd, self._lock_fd):
+        for fd in (self._fd, self._heads_fd, self._lock_fd):
             if fd is not None:
                 os.close(fd)
-        self._fd = self._lock_fd = None
+        self._fd = self._heads_fd = self._lock_fd = None
 
 
 def _id_day(decision_id: str) -> str | None:
@@ -305,8 +333,7 @@ class JsonlSource:
             if offset >= 0:
                 size = segments[-1].stat().st_size
                 torn.append(f"{chain_dir.name}/{segments[-1].name}@{offset} ({size - offset} bytes)")
-        head_path = chain_dir / "head.json"
-        head = head_path.read_bytes() if head_path.exists() else None
+        head = last_head(chain_dir)
         return ChainData(
             chain_id=chain_dir.name,
             lines=lambda: _read_lines(chain_dir, segments),

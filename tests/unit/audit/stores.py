@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Protocol
 
 from guard.audit import open_recorder, open_source
+from guard.audit.jsonl import SEGMENT_GLOB
 from guard.audit.recorder import AuditRecorder
 from guard.audit.verify import VerifyResult, verify
 from guard.core.config import GuardSettings
@@ -45,7 +46,7 @@ class JsonlStore:
         self.settings = settings
 
     def _segments(self, chain: str) -> list[Path]:
-        return sorted((Path(self.settings.data_dir) / "audit" / "chains" / chain).glob("*.jsonl"))
+        return sorted((Path(self.settings.data_dir) / "audit" / "chains" / chain).glob(SEGMENT_GLOB))
 
     def lines(self, chain: str) -> list[bytes]:
         return [line for path in self._segments(chain) for line in path.read_bytes().splitlines(keepends=True)]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from guard.audit import open_recorder
-from guard.audit.jsonl import JsonlSource
+from guard.audit.jsonl import SEGMENT_GLOB, JsonlSource
 from guard.audit.verify import verify
 from guard.core.config import GuardSettings
 
@@ -38,7 +38,7 @@ def _kill_writer_mid_write(data_dir: Path) -> None:
 def _wait_for_a_write_in_progress(root: Path, *, deadline: float) -> None:
     """Return as soon as the newest segment ends mid-line: a big write is being copied in right now."""
     while time.monotonic() < deadline:
-        segments = sorted(root.glob("chains/*/*.jsonl"))
+        segments = sorted(root.glob("chains/*/" + SEGMENT_GLOB))
         if segments:
             with segments[-1].open("rb") as handle:
                 size = os.fstat(handle.fileno()).st_size
@@ -47,7 +47,7 @@ def _wait_for_a_write_in_progress(root: Path, *, deadline: float) -> None:
 
 
 def _whole_lines(root: Path) -> int:
-    return sum(path.read_bytes().count(b"\n") for path in root.glob("chains/*/*.jsonl"))
+    return sum(path.read_bytes().count(b"\n") for path in root.glob("chains/*/" + SEGMENT_GLOB))
 
 
 @pytest.mark.slow
@@ -81,7 +81,7 @@ def test_torn_tail_of_a_live_writer_is_left_alone(settings: GuardSettings) -> No
     """A chain whose writer still holds its lock is not repaired by another starting writer."""
     live = open_recorder(settings)
     chain_dir = Path(settings.data_dir) / "audit" / "chains" / live.chain_id
-    segment = next(chain_dir.glob("*.jsonl"))
+    segment = next(chain_dir.glob(SEGMENT_GLOB))
     with segment.open("ab") as handle:
         handle.write(b'{"v":1,"hash":"partial')
     other = open_recorder(settings)
@@ -95,7 +95,7 @@ def test_torn_tail_of_a_dead_writer_is_moved_aside(settings: GuardSettings) -> N
     dead = write_chain(settings, 3, close=False)
     dead.sink.close()  # the process "died": its lock is released without a close record
     chain_dir = Path(settings.data_dir) / "audit" / "chains" / dead.chain_id
-    segment = next(chain_dir.glob("*.jsonl"))
+    segment = next(chain_dir.glob(SEGMENT_GLOB))
     before = segment.read_bytes()
     segment.write_bytes(before + b'{"v":1,"hash":"partial')
     restarted = open_recorder(settings)

@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from guard.audit import open_recorder
-from guard.audit.jsonl import JsonlSink
+from guard.audit.jsonl import SEGMENT_GLOB, JsonlSink
 from guard.audit.keys import SigningKey
 from guard.audit.recorder import AuditRecorder
 from guard.core.config import GuardSettings
@@ -101,7 +101,7 @@ def test_segments_rotate_by_size(settings: GuardSettings) -> None:
     small = _audit(settings, rotate_bytes=4000)
     recorder = write_chain(small, 20)
     chain_dir = Path(settings.data_dir) / "audit" / "chains" / recorder.chain_id
-    assert len(list(chain_dir.glob("*.jsonl"))) > 3
+    assert len(list(chain_dir.glob(SEGMENT_GLOB))) > 3
     assert check(small).ok
 
 
@@ -112,7 +112,7 @@ def test_segments_rotate_by_day(tmp_path: Path) -> None:
     for ts in ("2026-01-01T23:59:59Z", "2026-01-02T00:00:01Z"):
         recorder.sink.write(recorder.chain.seal("event", {"event": {"type": "t", "payload": {}}}, ts=ts))
     recorder.close()
-    names = sorted(p.name for p in (tmp_path / "chains" / recorder.chain_id).glob("*.jsonl"))
+    names = sorted(p.name for p in (tmp_path / "chains" / recorder.chain_id).glob(SEGMENT_GLOB))
     # start record (today), the two dated records, the end record (today again)
     assert [name.split("-")[1] for name in names][1:3] == ["20260101.jsonl", "20260102.jsonl"]
 
@@ -181,7 +181,7 @@ def test_witness_catches_truncation_when_the_checkpoint_is_gone(settings: GuardS
     write_chain(settings, 1)  # starts after the first closed: witnesses its head
     store = JsonlStore(settings)
     store.rewrite(first.chain_id, store.lines(first.chain_id)[:-3])
-    (Path(settings.data_dir) / "audit" / "chains" / first.chain_id / "head.json").unlink()
+    (Path(settings.data_dir) / "audit" / "chains" / first.chain_id / "heads.jsonl").unlink()
     problems = check(settings).all_problems
     assert [(p.kind, p.chain) for p in problems] == [("truncated", first.chain_id)]
 
@@ -197,13 +197,23 @@ def test_deleted_chain_is_caught_by_its_witness(settings: GuardSettings) -> None
     assert [(p.kind, p.chain) for p in problems] == [("deleted", first.chain_id)]
 
 
+def test_torn_checkpoint_line_falls_back_to_the_previous_one(settings: GuardSettings) -> None:
+    """A crash while appending a checkpoint leaves the earlier checkpoints usable."""
+    recorder = write_chain(settings, 3)
+    heads_path = Path(settings.data_dir) / "audit" / "chains" / recorder.chain_id / "heads.jsonl"
+    with heads_path.open("ab") as handle:
+        handle.write(b'{"chain":"torn')
+    assert check(settings).ok
+
+
 def test_head_checkpoint_is_signed(settings: GuardSettings) -> None:
     """Editing the checkpoint file (to hide a truncation) breaks its signature."""
     recorder = write_chain(settings, 2)
-    head_path = Path(settings.data_dir) / "audit" / "chains" / recorder.chain_id / "head.json"
-    head = json.loads(head_path.read_bytes())
+    heads_path = Path(settings.data_dir) / "audit" / "chains" / recorder.chain_id / "heads.jsonl"
+    lines = heads_path.read_bytes().splitlines()
+    head = json.loads(lines[-1])
     head["seq"] = 1
-    head_path.write_text(json.dumps(head))
+    heads_path.write_bytes(b"\n".join([*lines[:-1], json.dumps(head).encode()]) + b"\n")
     problems = check(settings).all_problems
     assert [p.kind for p in problems] == ["modified"]
     assert "checkpoint" in problems[0].message
