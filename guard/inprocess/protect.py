@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Generator, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,6 +23,7 @@ from guard.core.decision import Action, Decision
 from guard.core.exchange import Exchange, Message
 from guard.errors import BadRequest, ClientDisconnected, GuardError, OutputBlocked, UpstreamError
 from guard.inprocess.context import ContextSource, resolve_context
+from guard.inprocess.streams import SDKStream, sdk_stream_kind
 from guard.proxy.anthropic_messages import content_texts, message_response_text, write_message_response
 from guard.proxy.door import set_path
 from guard.proxy.errors import status_for
@@ -124,7 +125,11 @@ class _Call:
         """Check a complete answer and return it in the same form, as the stages left it."""
         decision = self.decision
         assert decision is not None  # noqa: S101 - start() ran
-        data, kind = _answer(result)
+        try:
+            data, kind = _answer(result)
+        except GuardError as error:
+            await self._fail(error)
+            raise
         self.exchange.response_text = _answer_text(data, kind)
         await self.guard.pipeline.finish(self.exchange, decision)
         return _rebuild(result, data, kind, self.exchange, decision)
@@ -172,10 +177,6 @@ def _rebuild(result: Any, data: Any, kind: str, exchange: Exchange, decision: De
     return type(result).model_validate(data) if hasattr(type(result), "model_validate") else data
 
 
-def _blocked_note(blocked: OutputBlocked) -> str:
-    return "\n\n" + blocked.decision.explain().user
-
-
 def protect(guard: Guard, *, context: ContextSource | None = None, api: str = "python") -> Callable[[F], F]:
     """Decorate a sync or async function or generator so its model call runs through `guard`."""
 
@@ -202,6 +203,32 @@ def protect(guard: Guard, *, context: ContextSource | None = None, api: str = "p
 Runner = Callable[[Coroutine[Any, Any, Any]], Any]
 
 
+class _TextPieces:
+    """Text pieces from a generator: each released part is yielded as it comes."""
+
+    def __init__(self, guard_stream: StreamGuard) -> None:
+        self.guard_stream = guard_stream
+
+    async def feed(self, piece: Any) -> list[Any]:
+        released = await self.guard_stream.feed(str(piece))
+        return [released] if released else []
+
+    async def end(self) -> list[Any]:
+        tail = await self.guard_stream.finish()
+        return [tail] if tail else []
+
+    def blocked(self, blocked: OutputBlocked) -> list[Any]:
+        return ["\n\n" + blocked.decision.explain().user]
+
+
+Pieces = _TextPieces | SDKStream
+
+
+def _pieces(state: _Call, kind: str | None) -> Pieces:
+    guard_stream = state.stream()
+    return SDKStream(kind, guard_stream) if kind else _TextPieces(guard_stream)
+
+
 def _sync_function(fn: Callable[..., Any], begin: Callable[..., _Call], run: Runner) -> Callable[..., Any]:
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> Any:
@@ -216,6 +243,9 @@ def _sync_function(fn: Callable[..., Any], begin: Callable[..., _Call], run: Run
         except Exception as exc:
             run(state.failed(exc))
             raise
+        kind = sdk_stream_kind(result)
+        if kind is not None:
+            return _sync_relay(state, _pieces(state, kind), result, run)
         return run(state.finish(result))
 
     return call
@@ -235,76 +265,89 @@ def _async_function(fn: Callable[..., Any], begin: Callable[..., _Call]) -> Call
         except Exception as exc:
             await state.failed(exc)
             raise
+        kind = sdk_stream_kind(result)
+        if kind is not None:
+            return _async_relay(state, _pieces(state, kind), result)
         return await state.finish(result)
 
     return call
 
 
-def _sync_generator(fn: Callable[..., Generator[str, None, None]], begin: Callable[..., _Call],
-                    run: Runner) -> Callable[..., Iterator[str]]:
+def _sync_generator(fn: Callable[..., Iterator[str]], begin: Callable[..., _Call],
+                    run: Runner) -> Callable[..., Iterator[Any]]:
     @functools.wraps(fn)
-    def call(*args: Any, **kwargs: Any) -> Iterator[str]:
+    def call(*args: Any, **kwargs: Any) -> Iterator[Any]:
         state = begin(args, kwargs)
         try:
             run(state.start())
         finally:
             state.publish()
         args, kwargs = state.redacted_arguments()
-        guard_stream = state.stream()
-        pieces = fn(*args, **kwargs)
-        try:
-            for piece in pieces:
-                released = run(guard_stream.feed(str(piece)))
-                if released:
-                    yield released
-            tail = run(guard_stream.finish())
-            if tail:
-                yield tail
-        except OutputBlocked as blocked:
-            yield _blocked_note(blocked)
-        except GeneratorExit:
-            run(guard_stream.abort(ClientDisconnected("The caller stopped reading before the answer was complete.")))
-            raise
-        except Exception as exc:
-            if not guard_stream.closed:
-                run(state.failed(exc))
-            raise
-        finally:
-            pieces.close()
+        yield from _sync_relay(state, _pieces(state, None), fn(*args, **kwargs), run)
 
     return call
 
 
-def _async_generator(fn: Callable[..., AsyncGenerator[str, None]],
-                     begin: Callable[..., _Call]) -> Callable[..., AsyncIterator[str]]:
+def _async_generator(fn: Callable[..., AsyncIterator[str]],
+                     begin: Callable[..., _Call]) -> Callable[..., AsyncIterator[Any]]:
     @functools.wraps(fn)
-    async def call(*args: Any, **kwargs: Any) -> AsyncIterator[str]:
+    async def call(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
         state = begin(args, kwargs)
         try:
             await state.start()
         finally:
             state.publish()
         args, kwargs = state.redacted_arguments()
-        guard_stream = state.stream()
-        pieces = fn(*args, **kwargs)
-        try:
-            async for piece in pieces:
-                released = await guard_stream.feed(str(piece))
-                if released:
-                    yield released
-            tail = await guard_stream.finish()
-            if tail:
-                yield tail
-        except OutputBlocked as blocked:
-            yield _blocked_note(blocked)
-        except GeneratorExit:
-            await guard_stream.abort(ClientDisconnected("The caller stopped reading before the answer was complete."))
-            raise
-        except Exception as exc:
-            if not guard_stream.closed:
-                await state.failed(exc)
-            raise
-        finally:
-            await pieces.aclose()
+        async for piece in _async_relay(state, _pieces(state, None), fn(*args, **kwargs)):
+            yield piece
 
     return call
+
+
+def _disconnected() -> ClientDisconnected:
+    return ClientDisconnected("The caller stopped reading before the answer was complete.")
+
+
+def _sync_relay(state: _Call, pieces: Pieces, source: Iterable[Any], run: Runner) -> Iterator[Any]:
+    guard_stream = pieces.guard_stream
+    try:
+        for piece in source:
+            yield from run(pieces.feed(piece))
+        yield from run(pieces.end())
+    except OutputBlocked as blocked:
+        yield from pieces.blocked(blocked)
+    except GeneratorExit:
+        run(guard_stream.abort(_disconnected()))
+        raise
+    except Exception as exc:
+        if not guard_stream.closed:
+            run(state.failed(exc))
+        raise
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+
+
+async def _async_relay(state: _Call, pieces: Pieces, source: AsyncIterable[Any]) -> AsyncIterator[Any]:
+    guard_stream = pieces.guard_stream
+    try:
+        async for piece in source:
+            for item in await pieces.feed(piece):
+                yield item
+        for item in await pieces.end():
+            yield item
+    except OutputBlocked as blocked:
+        for item in pieces.blocked(blocked):
+            yield item
+    except GeneratorExit:
+        await guard_stream.abort(_disconnected())
+        raise
+    except Exception as exc:
+        if not guard_stream.closed:
+            await state.failed(exc)
+        raise
+    finally:
+        close = getattr(source, "aclose", None) or getattr(source, "close", None)
+        if close is not None:
+            await close()

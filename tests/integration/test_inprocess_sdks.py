@@ -209,3 +209,37 @@ def test_the_decorator_decides_exactly_like_the_proxy(stack: Stack) -> None:
     assert proxied.json()["choices"][0]["message"]["content"] == completion.choices[0].message.content
     assert via_proxy["redactions"] == {"EMAIL_ADDRESS": 1, "PERSON": 1}
 
+
+
+def test_a_protected_function_may_return_sdk_streams(stack: Stack) -> None:
+    """OpenAI chunk streams and Anthropic event streams returned by a protected function are checked too."""
+    plain_openai = openai.OpenAI(base_url=stack.model_url + "/v1", api_key="sk", max_retries=0)
+    plain_anthropic = anthropic.Anthropic(base_url=stack.claude_url, api_key="sk", max_retries=0)
+
+    @stack.guard.protect()
+    def stream_chat(messages: list[dict[str, Any]]) -> Any:
+        return plain_openai.chat.completions.create(model="scripted-demo", messages=messages,  # type: ignore[arg-type]
+                                                    stream=True)
+
+    @stack.guard.protect()
+    def stream_claude(messages: list[dict[str, Any]]) -> Any:
+        return plain_anthropic.messages.create(model="claude", max_tokens=64, messages=messages,  # type: ignore[arg-type]
+                                               stream=True)
+
+    chunks = list(stream_chat([{"role": "user", "content": HELLO}]))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == RESTORED
+    assert_redacted(stack.model.received[-1]["messages"][0]["content"])
+    events = list(stream_claude([{"role": "user", "content": HELLO}]))
+    assert "".join(e.delta.text for e in events if e.type == "content_block_delta") == RESTORED
+    assert events[-1].type == "message_stop"
+
+    @stack.guard.protect(context={"setting": "companion"})
+    def goodbye(messages: list[dict[str, Any]]) -> Any:
+        return plain_openai.chat.completions.create(model="scripted-demo", messages=messages,  # type: ignore[arg-type]
+                                                    stream=True)
+
+    finishes = [c.choices[0].finish_reason for c in goodbye([{"role": "user", "content": "ok bye"}]) if c.choices]
+    assert finishes[-1] == "content_filter"
+    decided = guard_api.last_decision()
+    assert decided is not None
+    assert stack.decision(decided.id)["action"] == "block"
