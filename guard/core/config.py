@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from guard.audit.settings import AuditSettings
@@ -107,7 +107,26 @@ class EmotionRoute(BaseModel):
     api_key: CredentialSource = Field(default_factory=CredentialSource,
                                       description="Credential sent to the emotion model, if it needs one")
     auth_header: str = Field(default="authorization", description="Header that carries api_key")
-    timeout_s: float = Field(default=30.0, gt=0)
+    timeout_s: float = Field(default=30.0, gt=0, description="Seconds to wait for the emotion model")
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("text", "labels")
+    @classmethod
+    def _jsonpath(cls, value: str) -> str:
+        from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
+        from jsonpath_ng.ext.parser import parse
+
+        try:
+            parse(value)
+        except (JsonPathLexerError, JsonPathParserError, ValueError, AttributeError):
+            raise ValueError(f"{value!r} is not a valid JSONPath expression (e.g. '$.inputs', '$[*]')") from None
+        return value
 
 
 class TenantKey(BaseModel):

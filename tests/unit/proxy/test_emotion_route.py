@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from guard._guard import Guard
-from guard.core.config import EmotionRoute, GuardSettings
+from guard.core.config import EmotionRoute, GuardSettings, load_settings
 from guard.demo.emotion_servers import ScriptedAnalyzer, ScriptedClassifier, keyword_scores
-from guard.errors import UpstreamError
+from guard.errors import ConfigError, UpstreamError
 from guard.proxy import create_app
 from guard.proxy.emotion import find_labels
 from tests.support.servers import serve
@@ -135,3 +135,14 @@ def test_label_parsing_rejects_non_numeric_scores() -> None:
     labels[1].remove()
     labels[0].set_score(0.5)
     assert data == [{"label": "joy", "score": 0.5}]
+
+
+@pytest.mark.parametrize(("route", "fragment"), [
+    ({"url": "http://x/c", "labels": "$[["}, "JSONPath"),
+    ({"url": "http://x/c", "text": "inputs["}, "JSONPath"),
+    ({"url": "file:///etc/passwd"}, "http"),
+])
+def test_bad_routes_are_refused_when_the_config_is_read(route: dict[str, str], fragment: str) -> None:
+    """A broken JSONPath or a non-HTTP URL is a ConfigError at load time (so `guard config check` sees it)."""
+    with pytest.raises(ConfigError, match=fragment):
+        load_settings(None, emotion_routes={"mood": route})
