@@ -36,7 +36,7 @@ def output_input(
     return {
         "context": context,
         "findings": [
-            {"detector": f.detector, "label": f.label, "score": f.score, "start": f.start, "end": f.end,
+            {"detector": f.detector, "label": f.label, "score": round(f.score, 4), "start": f.start, "end": f.end,
              "source": f.source}
             for f in findings
         ],

@@ -6,7 +6,6 @@ first one into `file:line:col: message`. The interpreter's own printing to stdou
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 from guard.errors import PolicyError
 from guard.policy.bundle import PolicyBundle
 
-__all__ = ["ENTRYPOINTS", "Compiled", "compile_bundle", "describe_error", "evaluate", "new_interpreter"]
+__all__ = ["ENTRYPOINTS", "Compiled", "compile_bundle", "describe_error", "evaluate", "make_input", "new_interpreter"]
 
 ENTRYPOINTS = {
     "admit": "guard/admit/decision",
@@ -85,16 +84,98 @@ def compile_bundle(
     return Compiled(bundle=bundle, revision=pack.revision, entrypoints=entrypoints)
 
 
+def make_input(document: dict[str, Any]) -> Any:
+    """A regopy Input for a JSON-like document, built about twice as fast as `regopy.Input`.
+
+    regopy's own builder pays for ABC isinstance checks and a string buffer per string; this one
+    dispatches on exact types and passes bytes. It uses regopy's ctypes bindings and falls back to
+    `regopy.Input` if they ever change shape.
+    """
+    from regopy import Input
+
+    try:
+        return _FastInput(document)
+    except (AttributeError, TypeError):
+        return Input(document)
+
+
+class _InputBuildError(Exception):
+    pass
+
+
+def _build_input(value: Any) -> Any:
+    from regopy import rego_shared
+
+    lib = rego_shared.rego
+    handle = rego_shared.rego_new_input()
+    scalars: dict[type, Any] = {
+        str: lambda node: lib.regoInputString(handle, node.encode("utf-8")),
+        bool: lambda node: lib.regoInputBoolean(handle, node),
+        int: lambda node: lib.regoInputInt(handle, node),
+        float: lambda node: lib.regoInputFloat(handle, node),
+        type(None): lambda node: lib.regoInputNull(handle),
+    }
+
+    def add(node: Any) -> int:
+        """Push one value onto regopy's input stack; a non-zero result is regopy's error code."""
+        kind = type(node)
+        push = scalars.get(kind)
+        if push is not None:
+            return int(push(node))
+        if kind is dict:
+            for key, child in node.items():
+                key_failed = lib.regoInputString(handle, str(key).encode("utf-8"))
+                if key_failed or add(child) or lib.regoInputObjectItem(handle):
+                    return 1
+            return int(lib.regoInputObject(handle, len(node)))
+        if kind is list or kind is tuple:
+            if any(add(child) for child in node):
+                return 1
+            return int(lib.regoInputArray(handle, len(node)))
+        raise TypeError(f"cannot pass {kind.__name__} to a policy")
+
+    if add(value):
+        rego_shared.rego_free_input(handle)
+        raise _InputBuildError
+    return handle
+
+
+def _fast_input_class() -> Any:
+    from regopy import Input
+
+    class FastInput(Input):  # type: ignore[misc]
+        def __init__(self, value: Any) -> None:
+            # Not calling Input.__init__: it would build the same input again, slowly.
+            self._impl = _build_input(value)
+
+    return FastInput
+
+
+class _LazyFastInput:
+    cls: Any = None
+
+    def __call__(self, value: Any) -> Any:
+        if self.cls is None:
+            self.cls = _fast_input_class()
+        return self.cls(value)
+
+
+_FastInput = _LazyFastInput()
+
+
 def evaluate(interpreter: Any, compiled: Compiled, entrypoint: str, document: dict[str, Any]) -> Any:
     """Evaluate one entrypoint for an input document; the value, or PolicyError if undefined/failed."""
     from regopy import RegoError
 
     try:
-        interpreter.set_input_term(json.dumps(document, separators=(",", ":")))
+        interpreter.set_input(make_input(document))
         output = interpreter.query_bundle_entrypoint(compiled.bundle, entrypoint)
     except RegoError as exc:
         raise PolicyError(f"Evaluating {entrypoint} failed: {describe_error(str(exc), {})}.",
                           hint="Check the policy with `guard policy eval`.") from None
+    except _InputBuildError:
+        raise PolicyError(f"The input for {entrypoint} could not be passed to the policy engine.",
+                          hint="Inputs must be JSON-like: objects, arrays, strings, numbers, booleans, null.") from None
     except ValueError:  # regopy could not turn its own output into JSON
         raise PolicyError(f"Evaluating {entrypoint} produced output that is not valid JSON.",
                           hint="Avoid sprintf on computed strings (regopy 1.5 quotes them); use concat.") from None

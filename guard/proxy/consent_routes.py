@@ -44,7 +44,8 @@ class ConsentGrant(BaseModel):
 
     expires_at: datetime | None = None
     expires_in_days: float | None = Field(default=None, gt=0, le=3650)
-    source: str = Field(default="api", min_length=1, max_length=64)
+    source: str = Field(default="api", pattern=r"^[A-Za-z0-9_.:/@ -]{1,64}$",
+                        description="Where the consent was given, e.g. signup-form")
     consent_text: str | None = Field(default=None, max_length=20_000,
                                      description="The text the person agreed to; only its SHA-256 is kept")
     proof: str | None = Field(default=None, max_length=200, description="A digest or reference you keep")
