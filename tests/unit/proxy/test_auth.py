@@ -36,14 +36,17 @@ async def proxy(settings: GuardSettings, tmp_path: Path,
     settings.upstreams.openai.api_key_env = None
     model = ScriptedModel()
     received_auth: list[str | None] = []
+    received_hosts: list[str] = []
     inner = model.app()
 
     async def recording(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             received_auth.append(dict(scope["headers"]).get(b"authorization", b"").decode() or None)
+            received_hosts.append(dict(scope["headers"]).get(b"host", b"").decode())
         await inner(scope, receive, send)
 
     model.received_auth = received_auth  # type: ignore[attr-defined]
+    model.received_hosts = received_hosts  # type: ignore[attr-defined]
     app = create_app(settings, guard=Guard(settings), upstream_transport=httpx.ASGITransport(app=recording))
     async with app.router.lifespan_context(app), \
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://proxy.test") as client:
@@ -138,3 +141,12 @@ def test_a_key_digest_must_be_sha256_hex() -> None:
     """A plain key in key_sha256 is a configuration error, not a silently useless entry."""
     with pytest.raises(ValueError, match="key_sha256"):
         TenantKey(tenant="t", key_sha256="my-secret-key")
+
+
+async def test_no_header_can_redirect_upstream_traffic(proxy: Any) -> None:
+    """Host, forwarding and made-up upstream headers do not change where the request goes."""
+    client, model = proxy
+    headers = {**bearer("a-proxy"), "Host": "evil.test", "X-Forwarded-Host": "evil.test",
+               "X-Upstream-Url": "http://evil.test/v1", "OpenAI-Base-URL": "http://evil.test/v1"}
+    assert (await client.post("/v1/chat/completions", json=CHAT, headers=headers)).status_code == 200
+    assert model.received_hosts == ["upstream.test"]
