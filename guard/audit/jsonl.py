@@ -21,7 +21,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -271,39 +271,58 @@ class JsonlSink:
         self._fd = self._heads_fd = self._lock_fd = None
 
 
-def _id_day(decision_id: str) -> str | None:
-    """The UTC day a UUIDv7 id was made, to skip segments that started later."""
+def _id_day(decision_id: str) -> date | None:
+    """The UTC day a UUIDv7 id was made, to pick the segments that can hold its record."""
     try:
         ms = uuid.UUID(decision_id).int >> 80
     except ValueError:
         return None
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y%m%d")
+    return datetime.fromtimestamp(ms / 1000, UTC).date()
+
+
+def _candidate_segments(chain_dir: Path, day: date) -> Iterator[Path]:
+    """Newest first, the segments that can hold a record of a decision made on `day`.
+
+    The record is sealed on `day` or (across midnight) the day after, so it sits in a segment
+    that started no later than the next day; segments are day-rotated, so the search can stop
+    after the first one that started before `day`.
+    """
+    latest = (day + timedelta(days=1)).strftime("%Y%m%d")
+    first = day.strftime("%Y%m%d")
+    for segment in reversed(_segments(chain_dir)):
+        started = segment.stem.rsplit("-", 1)[-1]
+        if started > latest:
+            continue
+        yield segment
+        if started < first:
+            return
 
 
 def find_decision(root: Path, decision_id: str) -> dict[str, Any] | None:
-    """Scan the segments (newest first) for a decision record with this id."""
+    """Scan the segments that can hold this decision (newest first) for its record."""
     day = _id_day(decision_id)
-    if day is None:
+    chains = _chains_dir(root)
+    if day is None or not chains.is_dir():
         return None
     needle = f'"id":"{decision_id}"'.encode()
-    chains = _chains_dir(root)
-    if not chains.is_dir():
-        return None
     for chain_dir in sorted(chains.iterdir(), reverse=True):
-        for segment in reversed(_segments(chain_dir)):
-            if segment.stem.rsplit("-", 1)[-1] > day:
-                continue
+        for segment in _candidate_segments(chain_dir, day):
             with segment.open("rb", buffering=_READ_BUFFER) as handle:
                 for line in handle:
                     if needle in line:
-                        try:
-                            rec = parse_line(line).rec
-                        except RecordFormatError:
-                            continue
-                        doc = rec.get("decision")
-                        if isinstance(doc, dict) and doc.get("id") == decision_id:
+                        doc = _decision_of(line, decision_id)
+                        if doc is not None:
                             return doc
     return None
+
+
+def _decision_of(line: bytes, decision_id: str) -> dict[str, Any] | None:
+    try:
+        rec = parse_line(line).rec
+    except RecordFormatError:
+        return None
+    doc = rec.get("decision")
+    return doc if isinstance(doc, dict) and doc.get("id") == decision_id else None
 
 
 class JsonlSource:

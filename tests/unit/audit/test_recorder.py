@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import stat
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -242,3 +243,34 @@ def test_evidence_and_noted_values_are_scrubbed_before_storage(settings: GuardSe
     data = b"".join(JsonlStore(settings).lines(chain))
     assert b"Rosalind" not in data
     assert b"ros@example.org" not in data
+
+
+def _uuid7_at(moment: datetime) -> str:
+    import uuid
+
+    ms = int(moment.timestamp() * 1000)
+    return str(uuid.UUID(int=(ms << 80) | (0x7 << 76) | (0x2 << 62) | 1))
+
+
+def test_lookup_finds_old_decisions_in_their_days_segment(tmp_path: Path) -> None:
+    """A decision from days ago is found in its day's segment; today's is found without reading older ones."""
+    from guard.audit.jsonl import find_decision
+
+    key = SigningKey.from_private(Ed25519PrivateKey.generate())
+    recorder = AuditRecorder(JsonlSink(tmp_path), key, recent=0)
+    today = datetime.now(UTC)
+    ids = {}
+    for offset in (-3, -1, 0):
+        moment = today + timedelta(days=offset)
+        ids[offset] = _uuid7_at(moment)
+        doc = {"id": ids[offset], "context": {"tenant": "default"}}
+        recorder.sink.write(recorder.chain.seal("decision", {"decision": doc},
+                                                ts=moment.strftime("%Y-%m-%dT%H:%M:%S.000000Z")))
+    recorder.close()
+    for offset, decision_id in ids.items():
+        assert find_decision(tmp_path, decision_id) == {"id": decision_id, "context": {"tenant": "default"}}, offset
+    for segment in (tmp_path / "chains" / recorder.chain_id).glob(SEGMENT_GLOB):
+        if segment.stem.endswith((today - timedelta(days=3)).strftime("%Y%m%d")):
+            segment.write_bytes(b"")  # today's lookup must not depend on it
+    assert find_decision(tmp_path, ids[0]) is not None
+    assert find_decision(tmp_path, ids[-3]) is None
