@@ -367,7 +367,15 @@ class NameCueRecognizer(RegexRecognizer):
         )
 
     def find(self, text: str) -> list[Span]:
-        return [s for s in super().find(text) if text[s.start:s.end].split(maxsplit=1)[0] not in _NOT_NAMES]
+        from spacy.lang.en.stop_words import STOP_WORDS
+
+        # "She never", "Everyone said", "This is Monday": pronouns and function words are no names.
+        return [
+            s
+            for s in super().find(text)
+            if (first := text[s.start : s.end].split(maxsplit=1)[0]) not in _NOT_NAMES
+            and first.lower() not in STOP_WORDS
+        ]
 
 
 _NAME_DE = r"[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?"

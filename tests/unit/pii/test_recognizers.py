@@ -116,3 +116,10 @@ def test_unknown_entity_types_are_a_config_error() -> None:
 def test_luhn(digits: str, valid: bool) -> None:
     """The Luhn checksum accepts valid numbers and rejects one-digit changes."""
     assert luhn_valid(digits) is valid
+
+
+@pytest.mark.parametrize("text", ["She never climbed alone again.", "Everyone said it was fine.",
+                                  "They told me to wait.", "Nobody keeps promises."])
+def test_pronouns_are_not_names(ner_analyzer: Analyzer, text: str) -> None:
+    """Sentence subjects that are pronouns or function words are never taken for names."""
+    assert found(ner_analyzer, text) == set()
