@@ -262,7 +262,8 @@ def _series(collector: ReportCollector) -> dict[str, Any]:
     else:
         buckets, bucket = collector.by_day, "day"
         keys = [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
-    points = [{"t": key, **{a: buckets.get(key, Counter())[a] for a in ACTIONS}} for key in keys]
+    label = (lambda key: f"{key}:00") if bucket == "hour" else (lambda key: key)
+    points = [{"t": label(key), **{a: buckets.get(key, Counter())[a] for a in ACTIONS}} for key in keys]
     return {"bucket": bucket, "points": points}
 
 

@@ -252,3 +252,14 @@ def test_consent_events_by_purpose_and_tenant_filter(logged: GuardSettings) -> N
     assert other["consent"]["events"] == {}
     assert other["tenant"] == "globex"
     _validate(other, REPORT_JSON_SCHEMA)
+
+
+def test_short_periods_are_bucketed_by_hour(settings: GuardSettings) -> None:
+    """Records spanning less than two days are charted per hour."""
+    from .stores import write_chain
+
+    write_chain(settings, 3)
+    series = build_report(open_source(settings))["actions_over_time"]
+    assert series["bucket"] == "hour"
+    assert series["points"][0]["t"].endswith(":00")
+    assert sum(p["pass"] for p in series["points"]) == 3
