@@ -2,7 +2,8 @@
 #
 # Input: {context, findings: [{detector, label, score, start, end, source}], obligations, now}
 # Entry: data.guard.output.decision ->
-#   {allow, action: pass|annotate|rewrite|block, reasons, flagged: [finding index], texts}
+#   {allow, action: pass|annotate|rewrite|block, reasons, flagged: [finding index], threshold}
+# `texts` (the locale texts the judge uses) is a separate entry: it depends on the context only.
 package guard.output
 
 import rego.v1

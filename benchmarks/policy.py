@@ -1,0 +1,190 @@
+"""Policy benchmark: embedded evaluation latency on the shipped pack, and hot reload under traffic.
+
+    python benchmarks/policy.py [--pairs 3000] [--reload-seconds 4] [--json benchmarks/results/policy.json]
+
+1. Evaluation: `EmbeddedEngine.evaluate_sync` on the shipped pack for `--pairs` varied exchanges
+   (regions EU/US-CA/US-NY/US-IL/other, every setting and age band, 0-2 consents, crisis and
+   therapy signals, 0-3 findings). Each pair is one `admit` then one `output` evaluation, exactly
+   as the admit and judge stages call them (input building, regopy evaluation, JSON back).
+   Reported: p50/p90/p99 of admit, of output, and of the pair. Target: pair p50 <= 0.3 ms.
+2. Reload under traffic: a copy of the pack is edited every 0.25 s (thresholds change; once a
+   broken edit, then its fix) while threads evaluate continuously with reload on. Every request
+   must succeed (none lost, none failed); the broken edit must be rejected and the last good
+   bundle kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from guard.consent.records import ConsentRecord
+from guard.core.context import Context
+from guard.core.decision import Finding
+from guard.core.exchange import Signals
+from guard.policy import default_policy_dir
+from guard.policy.documents import admit_input, output_input
+from guard.policy.embedded import EmbeddedEngine
+
+PAIR_TARGET_MS = 0.3
+REGIONS = ["DE", "FR", "ES", "IT", "US-CA", "US-NY", "US-IL", "US-TX", "JP", "BR", "GB"]
+LOCALES = ["en", "de", "fr", "es", "ja"]
+SETTINGS = ["companion", "healthcare", "customer_service", "education", "workplace", "general"]
+PURPOSES = [("generation",), ("generation", "personalization"), ("generation", "emotion_inference"),
+            ("training",), ("generation", "retention")]
+TACTICS = ["exit.fomo", "guilt", "retention", "sycophancy", "isolation", "brand_bias"]
+
+
+def _case(rng: random.Random, now: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    from datetime import timedelta
+
+    context = Context(subject="s", setting=rng.choice(SETTINGS), region=rng.choice(REGIONS),  # type: ignore[arg-type]
+                      locale=rng.choice(LOCALES), age_band=rng.choice(["minor", "adult", "unknown"]),  # type: ignore[arg-type]
+                      purposes=rng.choice(PURPOSES))
+    consents = [ConsentRecord("default", "h", purpose, granted_at=now - timedelta(days=10),
+                              expires_at=now + timedelta(days=rng.choice([-1, 30])) if rng.random() < 0.3 else None,
+                              withdrawn_at=now - timedelta(days=1) if rng.random() < 0.2 else None)
+                for purpose in context.purposes if purpose != "generation" and rng.random() < 0.7]
+    signals = Signals(pii_types={"PERSON"} if rng.random() < 0.3 else set(),
+                      special_categories={"health"} if rng.random() < 0.15 else set(),
+                      crisis=rng.random() < 0.1, emotional_content=rng.random() < 0.4,
+                      extra={"therapy_request": rng.random() < 0.05})
+    view = context.policy_view()
+    findings = [Finding("manipulation", rng.choice(TACTICS), rng.random(), 10 * i, 10 * i + 8)
+                for i in range(rng.choice([0, 0, 0, 1, 1, 2, 3]))]
+    obligations = {"crisis_protocol": signals.crisis, "disclose_ai": True}
+    return admit_input(view, consents, signals, now), output_input(view, findings, obligations, now)
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    return {"p50_ms": round(at(0.5), 4), "p90_ms": round(at(0.9), 4), "p99_ms": round(at(0.99), 4),
+            "mean_ms": round(statistics.fmean(ordered), 4)}
+
+
+def bench_evaluation(pairs: int, seed: int = 7) -> dict[str, Any]:
+    from guard.consent.records import utc_now
+
+    engine = EmbeddedEngine(default_policy_dir(), reload=False)
+    rng = random.Random(seed)
+    now = utc_now()
+    cases = [_case(rng, now) for _ in range(pairs)]
+    for admit_doc, output_doc in cases[:50]:  # warm up
+        engine.evaluate_sync("admit", admit_doc)
+        engine.evaluate_sync("output", output_doc)
+    admit_ms, output_ms, pair_ms = [], [], []
+    for admit_doc, output_doc in cases:
+        t0 = time.perf_counter()
+        engine.evaluate_sync("admit", admit_doc)
+        t1 = time.perf_counter()
+        engine.evaluate_sync("output", output_doc)
+        t2 = time.perf_counter()
+        admit_ms.append((t1 - t0) * 1000)
+        output_ms.append((t2 - t1) * 1000)
+        pair_ms.append((t2 - t0) * 1000)
+    return {"pairs": pairs, "admit": _percentiles(admit_ms), "output": _percentiles(output_ms),
+            "pair": _percentiles(pair_ms), "target_pair_p50_ms": PAIR_TARGET_MS,
+            "met": _percentiles(pair_ms)["p50_ms"] <= PAIR_TARGET_MS}
+
+
+def _set_threshold(pack: Path, value: float) -> None:
+    path = pack / "data" / "thresholds.json"
+    data = json.loads(path.read_text())
+    data["settings"]["general"] = value
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data))
+    tmp.replace(path)  # an atomic rename, as deployment tools do
+
+
+def bench_reload(seconds: float, threads: int = 3) -> dict[str, Any]:
+    from guard.consent.records import utc_now
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pack = Path(tmp) / "pack"
+        shutil.copytree(default_policy_dir(), pack)
+        engine = EmbeddedEngine(pack, reload=True, check_interval_s=0.05)
+        admit_doc, _ = _case(random.Random(1), utc_now())
+        counts = {"ok": 0, "failed": 0}
+        revisions: set[str] = set()
+        lock = threading.Lock()
+        stop = threading.Event()
+
+        def traffic() -> None:
+            while not stop.is_set():
+                try:
+                    revision = engine.evaluate_sync("admit", admit_doc).revision
+                    with lock:
+                        counts["ok"] += 1
+                        revisions.add(revision)
+                except Exception:
+                    with lock:
+                        counts["failed"] += 1
+
+        workers = [threading.Thread(target=traffic) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        edits, broken_rejected = 0, False
+        deadline = time.monotonic() + seconds
+        step = 0
+        while time.monotonic() < deadline:
+            time.sleep(0.25)
+            step += 1
+            if step == 3:  # a broken edit: must be rejected, the last good bundle kept
+                admit = pack / "guard" / "admit.rego"
+                good = admit.read_text()
+                failures = engine.reload_failures
+                admit.write_text(good + "\nbroken if {\n")
+                time.sleep(0.3)
+                broken_rejected = engine.reload_failures > failures
+                admit.write_text(good)
+            else:
+                _set_threshold(pack, 0.55 + (step % 5) / 100)
+            edits += 1
+        time.sleep(0.3)
+        stop.set()
+        for worker in workers:
+            worker.join()
+        return {"seconds": seconds, "threads": threads, "edits": edits, "requests_ok": counts["ok"],
+                "requests_failed": counts["failed"], "reloads": engine.reloads,
+                "reload_failures": engine.reload_failures, "revisions_served": len(revisions),
+                "broken_edit_rejected": broken_rejected,
+                "met": counts["failed"] == 0 and broken_rejected and engine.reloads > 0}
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=3000)
+    parser.add_argument("--reload-seconds", type=float, default=4.0)
+    parser.add_argument("--json", type=Path, default=Path("benchmarks/results/policy.json"))
+    args = parser.parse_args(argv)
+    evaluation = bench_evaluation(args.pairs)
+    reload = bench_reload(args.reload_seconds)
+    result = {"evaluation": evaluation, "reload": reload}
+    print(f"{'embedded evaluation':<22}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}")
+    for name in ("admit", "output", "pair"):
+        row = evaluation[name]
+        print(f"{name:<22}{row['p50_ms']:>9.3f}{row['p90_ms']:>9.3f}{row['p99_ms']:>9.3f}")
+    verdict = "met" if evaluation["met"] else "NOT met"
+    print(f"target: pair p50 <= {PAIR_TARGET_MS} ms -> {verdict}")
+    print(f"reload under traffic: {reload['requests_ok']} ok, {reload['requests_failed']} failed, "
+          f"{reload['reloads']} reloads, {reload['reload_failures']} rejected, "
+          f"{reload['revisions_served']} revisions served, broken edit rejected: {reload['broken_edit_rejected']}")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+if __name__ == "__main__":
+    main()
