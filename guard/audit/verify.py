@@ -198,19 +198,35 @@ class _ChainCheck:
         ))
 
     def _authentic(self, entries: list[_Entry]) -> dict[int, _Entry]:
-        first: dict[int, _Entry] = {}
+        """The genuine record per seq; foreign records and extra copies are reported as inserted."""
+        copies: dict[int, list[_Entry]] = {}
         for entry in entries:
             if not entry.authentic or entry.seq is None:
                 continue
             if entry.chain != self.data.chain_id:
                 self._problem("inserted", f"The record at {entry.location} belongs to chain {entry.chain} "
                               f"(seq {entry.seq}) and was inserted into this chain.", entry)
-            elif entry.seq in first:
-                self._problem("inserted", f"The record at {entry.location} is a second copy of seq {entry.seq} "
-                              f"(first at {first[entry.seq].location}): it was inserted.", entry)
             else:
-                first[entry.seq] = entry
-        return first
+                copies.setdefault(entry.seq, []).append(entry)
+        genuine: dict[int, _Entry] = {}
+        for seq, found in copies.items():
+            # Of several copies, the one sitting between its neighbours is in place; the rest were added.
+            keep = max(found, key=lambda e: (self._in_place(e, entries), -e.index))
+            genuine[seq] = keep
+            for extra in found:
+                if extra is not keep:
+                    self._problem("inserted", f"The record at {extra.location} is a second copy of seq {seq} "
+                                  f"(the one in place is at {keep.location}): it was inserted.", extra)
+        return genuine
+
+    @staticmethod
+    def _in_place(entry: _Entry, entries: list[_Entry]) -> int:
+        """How many of its file neighbours are the records that should be next to it (0-2)."""
+        seq = entry.seq or 0
+        before = entries[entry.index - 1] if entry.index > 0 else None
+        after = entries[entry.index + 1] if entry.index + 1 < len(entries) else None
+        score = int(before.seq == seq - 1 if before is not None else seq == 0)
+        return score + int(after is not None and after.seq == seq + 1)
 
     def _modified(self, entries: list[_Entry], authentic: dict[int, _Entry]) -> set[int]:
         modified: set[int] = set()
