@@ -18,6 +18,7 @@ from guard.consent.store import ConsentStore
 from guard.core.context import Context
 from guard.core.decision import Decision, Outcome, Reason
 from guard.core.subjects import SubjectHasher
+from guard.errors import GuardError, StateError
 
 __all__ = ["ConsentLedger", "Erasure"]
 
@@ -85,6 +86,19 @@ class ConsentLedger:
     ) -> None:
         if self.audit is None:
             return
+        try:
+            await self._append(kind, tenant, payload, message, purposes)
+        except GuardError:
+            raise
+        except Exception as exc:
+            raise StateError(
+                f"The consent change was applied but its audit record could not be written ({type(exc).__name__}).",
+                hint="Check the audit trail's storage, then repeat the request (it is idempotent).",
+            ) from None
+
+    async def _append(
+        self, kind: str, tenant: str, payload: dict[str, Any], message: str, purposes: tuple[str, ...]
+    ) -> None:
         append_event = getattr(self.audit, "append_event", None)
         if append_event is not None:
             await append_event(kind, payload)
