@@ -437,6 +437,36 @@ _NEVER_NAMES = frozenset(
 )
 
 
+# Function words of the languages chat users most often switch to; English NER on them reads
+# "Gute Nacht" or "Qué" as people.
+_FOREIGN_FUNCTION_WORDS = frozenset(
+    "der die das und ich nicht ist ein eine du mit auf für sich auch wie aber bin "
+    "el la los las que y es en un una por con para pero muy estoy "
+    "le les et est pas je tu une des avec pour mais suis "
+    "il di che non sono per una gli della".split()
+)
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def _looks_foreign(text: str, english: frozenset[str] | set[str]) -> bool:
+    """True for text in another language (English NER would only misread it); lists of names are not."""
+    words = _WORDS.findall(text)
+    if len(words) < 3:
+        return False
+    lowered = [w.lower() for w in words]
+    foreign = sum(w in _FOREIGN_FUNCTION_WORDS for w in lowered)
+    native = sum(w in english for w in lowered)
+    if foreign >= 2 and foreign > native:
+        return True
+    # Short turns: no English function word at all, and a foreign one, Spanish marks, or a
+    # lower-case word with umlauts or accents (names alone keep their capital).
+    marked = "¿" in text or "¡" in text or any(w[0].islower() and _ACCENTED.search(w) for w in words)
+    return native == 0 and (foreign >= 1 or marked)
+
+
+_ACCENTED = re.compile(r"[äöüßñéèêàâçãõìòù]")
+
+
 def _needs_ner(text: str, sure: Sequence[Span] = ()) -> bool:
     """Does an English text hold a capitalised word that could start a name or place?
 
@@ -447,6 +477,8 @@ def _needs_ner(text: str, sure: Sequence[Span] = ()) -> bool:
     """
     from spacy.lang.en.stop_words import STOP_WORDS
 
+    if _looks_foreign(text, STOP_WORDS):
+        return False
     for match in _CAPITALISED_WORD.finditer(text):
         if match.group(0) in _WEEKDAYS or match.group(0) in _NEVER_NAMES:
             continue

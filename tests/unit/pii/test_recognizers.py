@@ -123,3 +123,16 @@ def test_luhn(digits: str, valid: bool) -> None:
 def test_pronouns_are_not_names(ner_analyzer: Analyzer, text: str) -> None:
     """Sentence subjects that are pronouns or function words are never taken for names."""
     assert found(ner_analyzer, text) == set()
+
+
+@pytest.mark.parametrize("text", ["Ich habe heute Nacht wegen dir geweint.", "¿Qué comiste hoy?",
+                                  "Kauf Münzen, dann tröste ich dich richtig."])
+def test_english_ner_is_not_run_on_other_languages(ner_analyzer: Analyzer, text: str) -> None:
+    """Text in an unconfigured language gets patterns only: English NER would read words as names."""
+    assert found(ner_analyzer, text) == set()
+
+
+def test_name_lists_still_get_ner(ner_analyzer: Analyzer) -> None:
+    """A bare list of names (no English function words) is still analysed for names."""
+    text = "José García, Zoë Müller"
+    assert {e for e, _ in found(ner_analyzer, text)} == {"PERSON"}
