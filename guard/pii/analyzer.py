@@ -440,10 +440,64 @@ _NEVER_NAMES = frozenset(
 # Function words of the languages chat users most often switch to; English NER on them reads
 # "Gute Nacht" or "Qué" as people.
 _FOREIGN_FUNCTION_WORDS = frozenset(
-    "der die das und ich nicht ist ein eine du mit auf für sich auch wie aber bin "
-    "el la los las que y es en un una por con para pero muy estoy "
-    "le les et est pas je tu une des avec pour mais suis "
-    "il di che non sono per una gli della".split()
+    [
+        "der",
+        "die",
+        "das",
+        "und",
+        "ich",
+        "nicht",
+        "ist",
+        "ein",
+        "eine",
+        "du",
+        "mit",
+        "auf",
+        "für",
+        "sich",
+        "auch",
+        "wie",
+        "aber",
+        "bin",
+        "el",
+        "la",
+        "los",
+        "las",
+        "que",
+        "y",
+        "es",
+        "en",
+        "un",
+        "una",
+        "por",
+        "con",
+        "para",
+        "pero",
+        "muy",
+        "estoy",
+        "le",
+        "les",
+        "et",
+        "est",
+        "pas",
+        "je",
+        "tu",
+        "une",
+        "des",
+        "avec",
+        "pour",
+        "mais",
+        "suis",
+        "il",
+        "di",
+        "che",
+        "non",
+        "sono",
+        "per",
+        "una",
+        "gli",
+        "della",
+    ]
 )
 _WORDS = re.compile(r"[^\W\d_]+")
 
