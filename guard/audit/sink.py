@@ -65,5 +65,6 @@ class AuditSource(Protocol):
     def chains(self) -> list[ChainData]: ...
 
     def read_unit(self, unit: str) -> Iterator[tuple[str, bytes]]:
-        """The (location, line) pairs of one unit named in `ChainData.units`."""
+        """(where, line) for every whole line of one unit named in `ChainData.units`; `where` may
+        name just the unit (the fast pass does not need line numbers; `ChainData.lines` gives them)."""
         ...
