@@ -244,6 +244,7 @@ class Analyzer:
         digest = hashlib.sha256(settings.model_dump_json().encode()).digest()
         self._salt = digest[:16]
         self.cache = _OffsetCache(settings.cache_size)
+        self._lock = threading.Lock()
 
     def language_for(self, language: str) -> str:
         """The configured language closest to a context's language (English if none matches)."""
@@ -269,7 +270,9 @@ class Analyzer:
             else:
                 results[index] = []
         if misses:
-            found = self._analyze_fresh([texts[i] for i in misses], language)
+            # spaCy pipelines are not thread-safe; Guards in one process share this analyzer.
+            with self._lock:
+                found = self._analyze_fresh([texts[i] for i in misses], language)
             for index, spans in zip(misses, found, strict=True):
                 results[index] = spans
                 if cache:
