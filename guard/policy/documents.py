@@ -1,7 +1,8 @@
 """Policy inputs built from the pipeline's objects, and policy outputs read back into them.
 
 Inputs follow DESIGN.md: admit gets `{context, consents, signals, now}`, output gets
-`{context, findings, obligations, now}`. No raw personal value goes in: the context has no
+`{context, findings, obligations}` (no time: the same answer is judged the same way, which lets
+the embedded engine memoise it). No raw personal value goes in: the context has no
 subject, findings carry offsets and scores but not their evidence text.
 """
 
@@ -30,9 +31,7 @@ def admit_input(
     }
 
 
-def output_input(
-    context: dict[str, Any], findings: Iterable[Finding], obligations: dict[str, Any], now: datetime
-) -> dict[str, Any]:
+def output_input(context: dict[str, Any], findings: Iterable[Finding], obligations: dict[str, Any]) -> dict[str, Any]:
     return {
         "context": context,
         "findings": [
@@ -41,7 +40,6 @@ def output_input(
             for f in findings
         ],
         "obligations": obligations,
-        "now": policy_time(now),
     }
 
 

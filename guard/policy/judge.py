@@ -70,8 +70,7 @@ class JudgeStage(BaseStage):
 
     async def verdict(self, decision: Decision) -> Verdict:
         """Evaluate `guard.output` on the decision's findings; record reasons and the action."""
-        document = output_input(decision.context.policy_view(), decision.findings, decision.obligations,
-                                self.clock())
+        document = output_input(decision.context.policy_view(), decision.findings, decision.obligations)
         value = (await self.engine.evaluate("output", document)).value
         action = read_action(value)
         reasons = read_reasons("output", value)

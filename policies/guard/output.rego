@@ -1,6 +1,6 @@
 # Output: what happens to the model's answer, given the inspect stage's findings.
 #
-# Input: {context, findings: [{detector, label, score, start, end, source}], obligations, now}
+# Input: {context, findings: [{detector, label, score, start, end, source}], obligations}
 # Entry: data.guard.output.decision ->
 #   {allow, action: pass|annotate|rewrite|block, reasons, flagged: [finding index], threshold}
 # `texts` (the locale texts the judge uses) is a separate entry: it depends on the context only.

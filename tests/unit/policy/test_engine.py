@@ -152,3 +152,38 @@ def test_open_engine_follows_settings(tmp_path: Path) -> None:
     assert isinstance(open_engine(GuardSettings().policy), EmbeddedEngine)
     opa = open_engine(GuardSettings(policy={"engine": "opa", "opa_push": False}).policy)  # type: ignore[arg-type]
     assert isinstance(opa, OpaEngine)
+
+
+OUTPUT_INPUT: dict[str, Any] = {"context": INPUT["context"], "findings": [], "obligations": {"crisis_protocol": False}}
+
+
+def test_output_evaluations_are_memoised_per_input(pack_copy: Path) -> None:
+    """The same output input is answered from the memo; a different one is evaluated."""
+    engine = EmbeddedEngine(pack_copy, reload=False)
+    first = engine.evaluate_sync("output", OUTPUT_INPUT)
+    assert engine.evaluate_sync("output", OUTPUT_INPUT).value == first.value
+    assert engine.memo_hits == 1
+    engine.evaluate_sync("output", {**OUTPUT_INPUT, "obligations": {"crisis_protocol": True}})
+    assert engine.memo_hits == 1
+    engine.evaluate_sync("admit", INPUT)
+    engine.evaluate_sync("admit", INPUT)
+    assert engine.memo_hits == 1  # admit carries the time: never memoised
+
+
+def test_a_reload_never_serves_a_memo_of_the_old_bundle(pack_copy: Path) -> None:
+    """After a reload the same input is evaluated by the new bundle."""
+    engine = EmbeddedEngine(pack_copy, reload=False)
+    assert engine.evaluate_sync("output", OUTPUT_INPUT).value["threshold"] == 0.6
+    _loosen_default_threshold(pack_copy, 0.7)
+    assert engine.reload()
+    assert engine.evaluate_sync("output", OUTPUT_INPUT).value["threshold"] == 0.7
+
+
+def test_impure_packs_are_not_memoised(pack_copy: Path) -> None:
+    """A pack that reads the clock is evaluated every time."""
+    path = pack_copy / "guard" / "output.rego"
+    path.write_text(path.read_text() + "\nclock := time.now_ns()\n")
+    engine = EmbeddedEngine(pack_copy, reload=False)
+    engine.evaluate_sync("output", OUTPUT_INPUT)
+    engine.evaluate_sync("output", OUTPUT_INPUT)
+    assert engine.memo_hits == 0

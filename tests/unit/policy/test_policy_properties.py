@@ -111,7 +111,7 @@ findings = st.lists(st.builds(
 def test_output_action_matches_thresholds_and_settings(context: Context, found: list[Finding], crisis: bool) -> None:
     """Flagged = response tactics at or above the threshold; block exactly where blocking applies."""
     obligations = {"crisis_protocol": crisis}
-    value = ENGINE.evaluate_sync("output", output_input(context.policy_view(), found, obligations, NOW)).value
+    value = ENGINE.evaluate_sync("output", output_input(context.policy_view(), found, obligations)).value
     threshold = value["threshold"]
     tactics = {"exit.fomo", "guilt", "retention", "sycophancy", "brand_bias"}
     tightened = {"exit.fomo", "guilt", "retention"} if crisis else set()
