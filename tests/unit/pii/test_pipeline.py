@@ -62,4 +62,5 @@ async def test_streamed_output_check_never_leaks(pattern_analyzer: Analyzer, par
         await redact.aclose()
     for value in _FOREIGN:
         assert value not in out
-    assert out.replace("<", "").strip()  # something was released
+    if not set(parts) & set(_FOREIGN):
+        assert out == answer  # nothing to remove: released exactly as streamed
