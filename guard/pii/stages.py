@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
+import time
 import weakref
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -45,6 +46,7 @@ __all__ = ["RedactStage", "RestoreStage"]
 
 _SCRATCH = "pii"
 _RETRIES = 3
+_PURGE_INTERVAL_S = 600.0
 
 
 @dataclass(slots=True)
@@ -96,6 +98,7 @@ class RedactStage(BaseStage):
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         # spaCy objects are not thread-safe; one analysis thread keeps the event loop free.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="guard-pii")
+        self._next_purge = 0.0
 
     async def analyze(self, texts: Sequence[str], language: str, *, cache: bool = True) -> list[list[Span]]:
         loop = asyncio.get_running_loop()
@@ -125,6 +128,7 @@ class RedactStage(BaseStage):
             state.texts, state.spans = texts, await self.analyze(texts, exchange.context.language)
         state.operators = self._operators(decision)
         key, subject_hash = self._conversation_key(exchange)
+        await self._purge_now_and_then()
         lock = self._locks.setdefault(key, asyncio.Lock()) if key else asyncio.Lock()
         async with lock:
             rewritten, counts, cmap = await self._rewrite_and_store(state, key, subject_hash, exchange)
@@ -142,6 +146,14 @@ class RedactStage(BaseStage):
         }
         if changed:
             decision.stage(self.name).outcome = Outcome.CHANGED
+
+    async def _purge_now_and_then(self) -> None:
+        """Delete expired vault entries at most once per interval: rows of conversations that
+        never come back would otherwise stay (sealed, but stored) past their TTL."""
+        now = time.monotonic()
+        if now >= self._next_purge:
+            self._next_purge = now + _PURGE_INTERVAL_S
+            await self.vault.purge_expired()
 
     async def _rewrite_and_store(
         self, state: _State, key: str | None, subject_hash: str | None, exchange: Exchange

@@ -188,3 +188,34 @@ async def test_disabled_redaction_changes_nothing(make_stages: StageFactory) -> 
     decision = await redact_request(redact, exchange)
     assert exchange.messages[0].text == SARAH
     assert not decision.redactions
+
+
+@pytest.mark.parametrize("operator", ["placeholder", "pseudonym", "mask", "hash", "encrypt"])
+async def test_tool_arguments_stay_valid_json(make_stages: StageFactory, operator: str) -> None:
+    """Redacting inside a tool call's JSON arguments leaves parseable JSON without the values."""
+    import json
+
+    redact, _ = make_stages(default_operator=operator)
+    arguments = json.dumps({"to": "ann.lee@example.com", "note": "Call Sarah Connor at (415) 555-2671 <PERSON_1>"})
+    exchange = chat(arguments, roles=("assistant",))
+    exchange.messages[0].kind = "tool_arguments"
+    await redact_request(redact, exchange)
+    parsed = json.loads(exchange.messages[0].text)
+    assert "ann.lee" not in parsed["to"]
+    assert "555-2671" not in parsed["note"]
+
+
+async def test_expired_entries_are_purged(make_stages: StageFactory) -> None:
+    """The stage purges expired vault rows now and then, not only when their conversation returns."""
+    redact, _ = make_stages()
+    calls: list[int] = []
+    purge = redact.vault.purge_expired
+
+    async def counting() -> int:
+        calls.append(1)
+        return await purge()
+
+    redact.vault.purge_expired = counting  # type: ignore[method-assign]
+    await redact_request(redact, chat("I'm Sarah Connor."))
+    await redact_request(redact, chat("I'm Sarah Connor."))
+    assert calls == [1]  # once per interval
