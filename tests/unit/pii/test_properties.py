@@ -71,3 +71,28 @@ async def test_typed_placeholders_never_collide(pattern_analyzer: Analyzer, text
     [(original, _, answer)] = await run(pattern_analyzer, [typed], "placeholder")
     assert answer.startswith("I typed <PERSON_1> and <EMAIL_ADDRESS_1>. ")
     assert answer == original
+
+
+_NAMES = ["Sarah Connor", "Kyle Reese", "Dr. Miles Dyson", "my sister Anna", "John Q. Public Jr.", "Boston",
+          "42 Maple Avenue", "Dana"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=_HEALTH)
+@given(st.lists(st.tuples(st.sampled_from(_VALUES + _NOISE + _NAMES), _SEPARATORS), min_size=1, max_size=8),
+       st.sampled_from(["placeholder", "pseudonym"]))
+async def test_round_trip_with_the_ner_model(ner_analyzer: Analyzer, parts: list[tuple[str, str]],
+                                             operator: str) -> None:
+    """With NER on too, restoring the echoed upstream text gives back exactly what the user wrote."""
+    text = "I said: " + "".join(a + b for a, b in parts)
+    settings_ = PIISettings(default_operator=operator, output_check=False)  # type: ignore[arg-type]
+    redact = RedactStage(settings_, analyzer=ner_analyzer, vault=MemoryVault(), keys=KEYS, hasher=HASHER)
+    try:
+        exchange = chat(text)
+        decision = Decision(context=exchange.context)
+        await redact.prepare(exchange)
+        await redact.on_request(exchange, decision)
+        exchange.response_text = exchange.messages[0].text
+        await RestoreStage(settings_).on_response(exchange, decision)
+    finally:
+        await redact.aclose()
+    assert exchange.response_text == text
