@@ -33,8 +33,8 @@ exempt(ban) if {
 
 prohibitions contains r if {
 	emotion_requested
-	some regime in culture.regimes
-	ban := regime.emotion_inference_ban
+	some regime_id in culture.regime_ids
+	ban := data.regimes.regimes[regime_id].emotion_inference_ban
 	culture.applies_to_setting(ban, ctx.setting)
 	not exempt(ban)
 	r := reason(ban)
@@ -42,8 +42,8 @@ prohibitions contains r if {
 
 prohibitions contains r if {
 	signals.therapy_request == true
-	some regime in culture.regimes
-	ban := regime.therapy_ban
+	some regime_id in culture.regime_ids
+	ban := data.regimes.regimes[regime_id].therapy_ban
 	r := {"id": ban.id, "message": therapy_message(ban), "citation": ban.citation}
 }
 
@@ -67,8 +67,8 @@ consent_denials contains r if {
 
 consent_denials contains r if {
 	count(object.get(signals, "special_categories", [])) > 0
-	some regime in culture.regimes
-	rule := regime.special_categories
+	some regime_id in culture.regime_ids
+	rule := data.regimes.regimes[regime_id].special_categories
 	some purpose in ctx.purposes
 	purpose in rule.processing_purposes
 	not consent.has_valid(consents, rule.consent_purpose, input.now)
@@ -91,8 +91,8 @@ allow := count(deny) == 0
 # --- Obligations the pipeline honours when the exchange is allowed. ---------------------------
 
 disclosure_rules := [rule |
-	some regime in culture.regimes
-	rule := regime.ai_disclosure
+	some regime_id in culture.regime_ids
+	rule := data.regimes.regimes[regime_id].ai_disclosure
 	culture.applies_to_setting(rule, ctx.setting)
 ]
 
@@ -109,8 +109,8 @@ default disclose_interval_hours := 0
 
 break_rules := [rule |
 	ctx.age_band == "minor"
-	some regime in culture.regimes
-	rule := regime.minor_break_reminder
+	some regime_id in culture.regime_ids
+	rule := data.regimes.regimes[regime_id].minor_break_reminder
 	culture.applies_to_setting(rule, ctx.setting)
 ]
 
@@ -118,17 +118,19 @@ break_reminder if count(break_rules) > 0
 
 crisis_rules := [rule |
 	crisis
-	some regime in culture.regimes
-	rule := regime.crisis_protocol
+	some regime_id in culture.regime_ids
+	rule := data.regimes.regimes[regime_id].crisis_protocol
 	culture.applies_to_setting(rule, ctx.setting)
 ]
 
-notice_rules := [rule | emotion_requested; some regime in culture.regimes; rule := regime.emotion_notice]
+notice_rules := [rule | emotion_requested; some regime_id in culture.regime_ids; rule := data.regimes.regimes[regime_id].emotion_notice]
 
-redact := sort([entity |
-	some regime in culture.regimes
-	some entity in object.get(regime, "redact", [])
-])
+# Redaction overrides for the redact stage, {ENTITY_TYPE: operator}, from the regimes' `redact`
+# objects (none in the shipped pack; two regimes naming the same entity differently is an error).
+redact := {entity: operator |
+	some regime_id in culture.regime_ids
+	operator := data.regimes.regimes[regime_id].redact[entity]
+}
 
 obligations := {
 	"redact": redact,

@@ -157,3 +157,14 @@ test_emotion_model_counts_as_emotion_inference if {
 	not d.allow
 	"eu.ai_act.art5_1_f" in reason_ids(d)
 }
+
+test_redact_obligation_is_an_object_of_operators if {
+	d := decide(ctx("general", "DE", ["generation"]), [], quiet)
+	d.obligations.redact == {}
+	r := admit.decision with input.context as ctx("general", "DE", ["generation"])
+		with input.consents as []
+		with input.signals as quiet
+		with input.now as "2026-06-01T12:00:00.000000Z"
+		with data.regimes.regimes.eu.redact as {"PERSON": "pseudonym"}
+	r.obligations.redact == {"PERSON": "pseudonym"}
+}

@@ -28,11 +28,11 @@ applies_to_setting(rule, setting) if "*" in rule.settings
 applies_to_setting(rule, setting) if setting in rule.settings
 
 # Citations that depend on the regime (first regime that names one, else null).
-consent_citation := first([c | some r in regimes; c := r.consent_citation])
+consent_citation := first([c | some id in regime_ids; c := data.regimes.regimes[id].consent_citation])
 
-manipulation_citation := first([c | some r in regimes; c := r.manipulation_citation])
+manipulation_citation := first([c | some id in regime_ids; c := data.regimes.regimes[id].manipulation_citation])
 
-vulnerability_citation := first([c | some r in regimes; c := r.vulnerability_citation])
+vulnerability_citation := first([c | some id in regime_ids; c := data.regimes.regimes[id].vulnerability_citation])
 
 first(values) := values[0] if count(values) > 0
 
