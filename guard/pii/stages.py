@@ -161,6 +161,10 @@ class RedactStage(BaseStage):
         tenant = exchange.context.tenant
         # Without a conversation, a fresh scope keeps one exchange's pseudonyms unlinkable to another's.
         scope = key or secrets.token_hex(16)
+        if not any(state.spans):
+            # Nothing to replace anywhere in the (resent) history, so no stand-in of ours can be
+            # upstream: spare the vault a round trip on PII-free turns.
+            key = None
         for _ in range(_RETRIES):
             entries = await self.vault.load(key) if key else []
             cmap = ConversationMap(entries, tenant=tenant, subject_hash=subject_hash, scope=scope,

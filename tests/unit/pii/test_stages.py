@@ -168,17 +168,18 @@ async def test_exchange_without_conversation_or_subject_is_self_contained(make_s
 
 
 async def test_erasure_forgets_a_subjects_values(make_stages: StageFactory) -> None:
-    """After erase(tenant, subject hash) an old placeholder is no longer restored."""
+    """After erase(tenant, subject hash) Sarah's placeholder is gone: it is never restored to her again."""
     from .conftest import HASHER
 
     redact, restore = make_stages()
     await redact_request(redact, chat("I'm Sarah Connor."))
     assert await redact.vault.erase("default", HASHER("default", "u-1")) == 1
-    later = chat("Hello")
+    later = chat("My friend is Kyle Reese.")
     decision = await redact_request(redact, later)
-    later.response_text = "Bye <PERSON_1>"
+    assert later.messages[0].text == "My friend is <PERSON_1>."  # the number is free again
+    later.response_text = "Say hi to <PERSON_1>"
     await restore.on_response(later, decision)
-    assert later.response_text == "Bye <PERSON_1>"
+    assert later.response_text == "Say hi to Kyle Reese"
 
 
 async def test_disabled_redaction_changes_nothing(make_stages: StageFactory) -> None:
