@@ -3,7 +3,8 @@
 The admit policy uses these signals (e.g. health data in a companion chat may need explicit
 consent under Art. 9(2)(a)). A keyword list misses paraphrases and can fire on figures of speech
 ("this bug is killing me" does not, but "my heart is broken" may read as health); the lists are
-kept short and specific so that a hit is usually right. Extend them in your own deployment.
+kept short and specific so that a hit is usually right ("std" and "aids" are left out: C++ code
+and "visual aids"). Extend them in your own deployment.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ __all__ = ["SPECIAL_CATEGORIES", "special_categories"]
 _TERMS: dict[str, tuple[str, ...]] = {
     "health": (
         r"diagnos\w*", r"depress(?:ion|ed)", r"anxiety", r"panic attacks?", r"diabet\w*", r"cancer", r"tumou?r",
-        r"chemo\w*", r"hiv", r"aids", r"asthma", r"epilep\w*", r"bipolar", r"schizophreni\w*", r"adhd", r"autis\w*",
+        r"chemo\w*", r"hiv", r"asthma", r"epilep\w*", r"bipolar", r"schizophreni\w*", r"adhd", r"autis\w*",
         r"ptsd", r"eating disorder", r"anorexi\w*", r"bulimi\w*", r"self[- ]harm", r"suicid\w*", r"medication",
         r"prescri(?:bed|ption)", r"antidepressants?", r"insulin", r"therap(?:y|ist)", r"psychiatrist",
         r"pregnan\w*", r"miscarriage", r"surgery", r"blood pressure", r"my doctor", r"hospitali[sz]ed",
         r"disabilit(?:y|ies)", r"chronic (?:pain|illness)", r"migraines?", r"sertraline", r"prozac",
-        r"zoloft", r"xanax", r"ssri", r"mental health", r"std", r"sti",
+        r"zoloft", r"xanax", r"ssri", r"mental health", r"sexually transmitted",
     ),
     "sexual_orientation": (r"gay", r"lesbian", r"bisexual", r"queer", r"asexual", r"pansexual",
                            r"coming out", r"came out", r"my (?:boyfriend|girlfriend|husband|wife) and i are both"),
