@@ -187,3 +187,22 @@ def test_impure_packs_are_not_memoised(pack_copy: Path) -> None:
     engine.evaluate_sync("output", OUTPUT_INPUT)
     engine.evaluate_sync("output", OUTPUT_INPUT)
     assert engine.memo_hits == 0
+
+
+def test_default_policy_dir_prefers_the_wheel_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a wheel the pack is force-included as guard/_policies, which wins over a repository copy."""
+    from guard.policy import paths
+
+    package = tmp_path / "site" / "guard"
+    (package / "_policies" / "guard").mkdir(parents=True)
+    monkeypatch.setattr(paths, "_PACKAGE_ROOT", package)
+    assert paths.default_policy_dir() == package / "_policies"
+
+
+def test_default_policy_dir_missing_is_a_config_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without either layout the error says how to fix it."""
+    from guard.policy import paths
+
+    monkeypatch.setattr(paths, "_PACKAGE_ROOT", tmp_path / "nowhere" / "guard")
+    with pytest.raises(ConfigError, match=r"policy\.dir"):
+        paths.default_policy_dir()
