@@ -11,6 +11,7 @@ from typing import Any
 
 import anthropic
 import httpx
+import httpx2
 import openai
 import pytest
 
@@ -243,3 +244,49 @@ def test_a_protected_function_may_return_sdk_streams(stack: Stack) -> None:
     decided = guard_api.last_decision()
     assert decided is not None
     assert stack.decision(decided.id)["action"] == "block"
+
+
+TOOL_CALL = {"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": '{"q": "tea"}'}}
+
+
+def tool_upstream(request: httpx2.Request) -> httpx2.Response:
+    """An OpenAI-compatible upstream that always answers with a tool call (JSON or streamed)."""
+    body = json.loads(request.content)
+    base = {"id": "c1", "created": 0, "model": body["model"]}
+    if not body.get("stream"):
+        return httpx2.Response(200, json={**base, "object": "chat.completion", "choices": [
+            {"index": 0, "finish_reason": "tool_calls",
+             "message": {"role": "assistant", "content": None, "tool_calls": [TOOL_CALL]}}]})
+    chunks = [
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"index": 0, "id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": ""}}]},
+        {"tool_calls": [{"index": 0, "function": {"arguments": '{"q": '}}]},
+        {"tool_calls": [{"index": 0, "function": {"arguments": '"tea"}'}}]},
+    ]
+    events = [{**base, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": d, "finish_reason": None}]}
+              for d in chunks]
+    events.append({**base, "object": "chat.completion.chunk",
+                   "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
+    sse = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
+    return httpx2.Response(200, content=sse.encode(), headers={"content-type": "text/event-stream"})
+
+
+def test_openai_tool_calls_from_the_model_reach_the_sdk_intact(stack: Stack) -> None:
+    """A model's tool call, whole or streamed as argument fragments, arrives as the SDK expects."""
+    raw = openai.OpenAI(base_url="http://tools.test/v1", api_key="sk", max_retries=0,
+                        http_client=httpx2.Client(transport=httpx2.MockTransport(tool_upstream)))
+    client = stack.guard.wrap(raw)
+    tools: list[Any] = [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}]
+    messages: list[Any] = [{"role": "user", "content": "Find tea"}]
+    completion = client.chat.completions.create(model="m", messages=messages, tools=tools)
+    call = completion.choices[0].message.tool_calls[0]  # type: ignore[index]
+    assert (call.function.name, call.function.arguments) == ("lookup", '{"q": "tea"}')  # type: ignore[union-attr]
+    assert completion.choices[0].finish_reason == "tool_calls"
+    arguments, finish = "", None
+    for chunk in client.chat.completions.create(model="m", messages=messages, tools=tools, stream=True):
+        for choice in chunk.choices:
+            for delta in choice.delta.tool_calls or []:
+                arguments += (delta.function.arguments if delta.function else None) or ""
+            finish = choice.finish_reason or finish
+    assert json.loads(arguments) == {"q": "tea"}
+    assert finish == "tool_calls"
