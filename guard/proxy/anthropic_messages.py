@@ -72,7 +72,11 @@ def _block_texts(role: str, block: Any, path: tuple[str | int, ...]) -> list[Mes
         for index, inner in enumerate(content or []):
             texts.extend(_block_texts(role, inner, (*path, "content", index)))
         return texts
-    return []  # images, documents, thinking: not text we can redact; passed on as sent
+    source = block.get("source")
+    if kind == "document" and isinstance(source, dict) and source.get("type") == "text" \
+            and isinstance(source.get("data"), str):
+        return [Message(role, source["data"], (*path, "source", "data"), kind="document")]
+    return []  # images, PDFs, thinking: not text we can redact; passed on as sent
 
 
 def content_texts(role: str, content: Any, path: tuple[str | int, ...], *, kind: str = "content") -> list[Message]:

@@ -285,3 +285,16 @@ async def test_a_broken_upstream_stream_ends_with_an_error_event_and_is_recorded
         doc = (await client.get(f"/guard/decisions/{response.headers['x-guard-decision']}")).json()
         assert doc["error"].startswith("UpstreamError")
         assert doc["action"] == "block"
+
+
+async def test_plain_text_documents_are_redacted_too(proxy: Any) -> None:
+    """A document block with a text source is text the model reads: it is redacted; a PDF is passed on."""
+    client, model = proxy
+    blocks = [{"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "Alice's notes"}},
+              {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBE"}},
+              {"type": "text", "text": "Summarise"}]
+    response = await client.post("/v1/messages", json=body(blocks))
+    assert response.status_code == 200, response.text
+    sent = model.received[-1]["messages"][0]["content"]
+    assert sent[0]["source"]["data"] == "<PERSON_1>'s notes"
+    assert sent[1]["source"]["data"] == "JVBE"
