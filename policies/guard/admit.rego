@@ -47,6 +47,16 @@ prohibitions contains r if {
 	r := {"id": ban.id, "message": therapy_message(ban), "citation": ban.citation}
 }
 
+# Without the time no consent can be checked: refuse rather than let consents pass unchecked.
+prohibitions contains r if {
+	not is_string(input.now)
+	r := {
+		"id": "input.missing_now",
+		"message": "The policy input has no 'now' timestamp, so consents cannot be checked.",
+		"citation": null,
+	}
+}
+
 therapy_message(ban) := concat(" ", [ban.message, culture.crisis_text]) if crisis
 
 else := ban.message

@@ -168,3 +168,11 @@ test_redact_obligation_is_an_object_of_operators if {
 		with data.regimes.regimes.eu.redact as {"PERSON": "pseudonym"}
 	r.obligations.redact == {"PERSON": "pseudonym"}
 }
+
+test_input_without_time_is_refused if {
+	d := admit.decision with input.context as ctx("general", "DE", ["generation"])
+		with input.consents as []
+		with input.signals as quiet
+	not d.allow
+	reason_ids(d) == {"input.missing_now"}
+}
