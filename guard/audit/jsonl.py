@@ -347,11 +347,13 @@ class JsonlSource:
     def _chain(self, chain_dir: Path) -> ChainData:
         segments = _segments(chain_dir)
         torn: list[str] = []
-        if segments:
-            offset = _torn_tail(segments[-1])
+        # Usually only the last segment can end mid-line (a crash); an earlier one can too when a
+        # failed write could not be cut back and the writer moved on to a new segment.
+        for segment in segments:
+            offset = _torn_tail(segment)
             if offset >= 0:
-                size = segments[-1].stat().st_size
-                torn.append(f"{chain_dir.name}/{segments[-1].name}@{offset} ({size - offset} bytes)")
+                size = segment.stat().st_size
+                torn.append(f"{chain_dir.name}/{segment.name}@{offset} ({size - offset} bytes)")
         head = last_head(chain_dir)
         return ChainData(
             chain_id=chain_dir.name,
