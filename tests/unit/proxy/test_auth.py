@@ -13,6 +13,7 @@ import pytest
 from guard._guard import Guard
 from guard.core.config import AuthSettings, CredentialSource, GuardSettings, TenantKey, TenantSettings
 from guard.demo.model_server import ScriptedModel
+from guard.errors import ConfigError
 from guard.proxy import create_app
 from guard.proxy.auth import KeyTable, hash_key, required_scope
 
@@ -150,3 +151,23 @@ async def test_no_header_can_redirect_upstream_traffic(proxy: Any) -> None:
                "X-Upstream-Url": "http://evil.test/v1", "OpenAI-Base-URL": "http://evil.test/v1"}
     assert (await client.post("/v1/chat/completions", json=CHAT, headers=headers)).status_code == 200
     assert model.received_hosts == ["upstream.test"]
+
+
+def test_credentials_are_read_from_env_or_file_at_use_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Env wins over file; a file is read fresh (rotation works); a missing file is a ConfigError without the secret."""
+    secret = tmp_path / "key"
+    secret.write_text("first\n")
+    source = CredentialSource(env="EMOTION_KEY", file=str(secret))
+    monkeypatch.delenv("EMOTION_KEY", raising=False)
+    assert source.read() == "first"
+    secret.write_text("rotated")
+    assert source.read() == "rotated"
+    monkeypatch.setenv("EMOTION_KEY", "from-env")
+    assert source.read() == "from-env"
+    keys = {"emotion.mood": CredentialSource(env="EMOTION_KEY")}
+    auth = AuthSettings(tenants={"t": TenantSettings(upstream_keys=keys)})
+    assert auth.upstream_key("t", "emotion.mood") == "from-env"
+    assert auth.upstream_key("other", "emotion.mood") is None
+    with pytest.raises(ConfigError) as caught:
+        CredentialSource(file=str(tmp_path / "missing")).read()
+    assert "from-env" not in str(caught.value)
