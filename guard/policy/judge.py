@@ -76,6 +76,9 @@ class JudgeStage(BaseStage):
         reasons = read_reasons("output", value)
         indices = value.get("flagged", [])
         flagged = [decision.findings[i] for i in indices if isinstance(i, int) and 0 <= i < len(decision.findings)]
+        # Re-judging a stream as findings arrive: the newest verdict's reasons replace older ones.
+        fresh = {reason.id for reason in reasons}
+        decision.reasons = [r for r in decision.reasons if not (r.id.startswith("output.") and r.id in fresh)]
         for reason in reasons:
             decision.add_reason(reason)
         result = decision.stage(self.name)

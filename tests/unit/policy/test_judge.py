@@ -215,3 +215,22 @@ async def test_denied_exchange_is_not_judged(make_stages: Stages) -> None:
     await judge.on_response(exchange, decision)
     assert exchange.response_text == ""
     assert judge.on_stream(exchange, decision) is None
+
+
+async def test_stream_rejudging_keeps_one_reason_per_rule(make_stages: Stages) -> None:
+    """When a second tactic arrives mid-stream, the rewrite reason names both, once."""
+    admit, judge = make_stages()
+    exchange = _exchange(region="US-TX")
+    decision = await _admitted(admit, exchange)
+    guilt = "After all I do for you. "
+    first = "Paris is the capital of France. "
+    await _stream(judge, exchange, decision, [
+        (first, []),
+        (FOMO + " ", [Finding("manipulation", "exit.fomo", 0.9, len(first), len(first) + len(FOMO))]),
+        (guilt, [Finding("manipulation", "guilt", 0.9, len(first) + len(FOMO) + 1,
+                         len(first) + len(FOMO) + 1 + len(guilt))]),
+        ("It is lovely in spring.", []),
+    ])
+    rewrites = [r for r in decision.reasons if r.id == "output.manipulation.rewrite"]
+    assert len(rewrites) == 1
+    assert "exit.fomo, guilt" in rewrites[0].message
