@@ -48,3 +48,5 @@ def test_pseudonyms_look_real_and_come_from_safe_ranges() -> None:
     assert fake.make("PERSON", "Ann Lee", scope="c") == fake.make("PERSON", "Ann Lee", scope="c")
     assert len(fake.make("PERSON", "Ann Lee", scope="c").split()) == 2
     assert fake.make("US_PASSPORT", "X1234567", scope="c")[0].isupper()
+    assert fake.make("DATE_OF_BIRTH", "1985-03-12", scope="c")[:2] in {"19", "20"}
+    assert fake.make("DATE_OF_BIRTH", "24.12.1970", scope="c").count(".") == 2
