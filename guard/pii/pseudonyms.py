@@ -188,7 +188,20 @@ def _iban(rng: random.Random, value: str) -> str:
     return f"GB{98 - int(numeric) % 97:02d}{bban}"
 
 
-_MONTHS = "January February March April May June July August September October November December".split()
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{2}|\d{4})$")
 
 
@@ -199,10 +212,10 @@ def _birth_date(rng: random.Random, value: str) -> str:
     if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
         return f"{year}-{month:02d}-{day:02d}"
     if numeric := _NUMERIC_DATE.match(text):
-        first, separator, second, year_text = numeric.groups()
+        first, separator, _, year_text = numeric.groups()
         # Keep day-first dates day-first: a first part above 12 cannot be a month.
         a, b = (day, month) if int(first) > 12 or separator == "." else (month, day)
-        return f"{a:02d}{separator}{b:02d}{separator}{str(year)[-len(year_text):]}"
+        return f"{a:02d}{separator}{b:02d}{separator}{str(year)[-len(year_text) :]}"
     if any(name[:3] in text for name in _MONTHS):
         return f"{_MONTHS[month - 1]} {day}, {year}"
     return _shape(rng, value)
