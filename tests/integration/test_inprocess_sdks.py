@@ -290,3 +290,20 @@ def test_openai_tool_calls_from_the_model_reach_the_sdk_intact(stack: Stack) -> 
             finish = choice.finish_reason or finish
     assert json.loads(arguments) == {"q": "tea"}
     assert finish == "tool_calls"
+
+
+async def test_async_and_streaming_denials_raise_policy_denied(stack: Stack) -> None:
+    """AsyncAnthropic create and a streaming AsyncOpenAI create both raise PolicyDenied, before any upstream call."""
+    before = (len(stack.model.received), len(stack.claude.received))
+    claude = stack.guard.wrap(anthropic.AsyncAnthropic(base_url=stack.claude_url, api_key="sk", max_retries=0))
+    chat = stack.guard.wrap(openai.AsyncOpenAI(base_url=stack.model_url + "/v1", api_key="sk", max_retries=0))
+    async with claude, chat:
+        with guard_api.use_context(purposes=["emotion_inference"]):
+            with pytest.raises(guard_api.ConsentRequired):
+                await claude.messages.create(model="c", max_tokens=8, messages=[{"role": "user", "content": "hi"}])
+            with pytest.raises(guard_api.PolicyDenied):
+                await chat.chat.completions.create(model="m", stream=True,
+                                                   messages=[{"role": "user", "content": "hi"}])
+        answer = await claude.messages.create(model="c", max_tokens=8, messages=[{"role": "user", "content": HELLO}])
+    assert answer.content[0].text == RESTORED  # type: ignore[union-attr]
+    assert (len(stack.model.received), len(stack.claude.received)) == (before[0], before[1] + 1)
