@@ -74,3 +74,34 @@ def test_the_url_must_be_http() -> None:
     """A non-HTTP OPA URL is a configuration error."""
     with pytest.raises(ConfigError):
         OpaEngine("ftp://opa", policy_dir=None)
+
+
+async def test_the_stages_work_over_opa(opa: OpaDouble) -> None:
+    """Admit and judge give the same results on the OPA engine: texts, disclosure, block."""
+    from guard.consent.sqlite import SQLiteConsentStore
+    from guard.core.context import Context
+    from guard.core.decision import Action, Decision, Finding
+    from guard.core.exchange import Exchange, Message
+    from guard.core.subjects import SubjectHasher
+    from guard.policy.admit import AdmitStage
+    from guard.policy.judge import JudgeStage
+
+    engine = OpaEngine(opa.url, policy_dir=default_policy_dir(), timeout_s=5)
+    store = SQLiteConsentStore(":memory:")
+    hasher = SubjectHasher(b"o" * 32)
+    admit = AdmitStage(engine, consents=store, hasher=hasher)
+    judge = JudgeStage(engine, consents=store, hasher=hasher)
+    exchange = Exchange(context=Context(setting="companion", region="US-NY"),
+                        messages=[Message(role="user", text="bye")])
+    decision = Decision(context=exchange.context)
+    await admit.prepare(exchange)
+    await admit.on_request(exchange, decision)
+    assert decision.allow
+    assert decision.obligations["disclose_interval_hours"] == 3
+    exchange.response_text = "Don't go, I have a secret for you."
+    decision.findings.append(Finding("manipulation", "exit.fomo", 0.9, 0, len(exchange.response_text)))
+    await judge.on_response(exchange, decision)
+    assert decision.action is Action.BLOCK
+    assert exchange.response_text.startswith("You are talking to an AI system, not a human.")
+    await engine.aclose()
+    await store.aclose()
