@@ -345,6 +345,9 @@ class JsonlSource:
         return [self._chain(path) for path in sorted(chains.iterdir()) if path.is_dir()]
 
     def _chain(self, chain_dir: Path) -> ChainData:
+        # The head first: the records it vouches for were written before it, so the segment list
+        # taken next holds them even while a live writer rotates.
+        head = last_head(chain_dir)
         segments = _segments(chain_dir)
         torn: list[str] = []
         # Usually only the last segment can end mid-line (a crash); an earlier one can too when a
@@ -354,7 +357,6 @@ class JsonlSource:
             if offset >= 0:
                 size = segment.stat().st_size
                 torn.append(f"{chain_dir.name}/{segment.name}@{offset} ({size - offset} bytes)")
-        head = last_head(chain_dir)
         return ChainData(
             chain_id=chain_dir.name,
             lines=lambda: _read_lines(chain_dir, segments),
