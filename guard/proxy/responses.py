@@ -215,8 +215,8 @@ class ResponsesRelay(EventRelay):
             event = copy.deepcopy(original)
             key = (int(event.get("output_index") or 0), int(event.get("content_index") or 0))
             part = event.get("part") or {}
-            if event["type"] == "response.output_text.done" and key in self.delivered:
-                event["text"] = self.delivered[key]
+            if event["type"] == "response.output_text.done":
+                event["text"] = self.delivered.get(key, "")  # all of a part's text came through us
             elif event["type"] == "response.content_part.done" and part.get("type") == "output_text":
                 part["text"] = self.delivered.get(key, "")
             elif event["type"] == "response.output_item.done":
