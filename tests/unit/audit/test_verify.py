@@ -151,3 +151,35 @@ def test_parallel_verification_agrees_with_sequential(settings: GuardSettings,
     broken = [check(small, workers=w).to_document() for w in (1, 2)]
     assert broken[0] == broken[1]
     assert [p["kind"] for p in broken[0]["problems"]] == ["deleted"]
+
+
+def test_verifying_a_log_while_it_is_written_finds_no_problem(settings: GuardSettings) -> None:
+    """A live writer (rotating segments, appending checkpoints) never makes verification fail."""
+    import threading
+
+    from guard.audit import open_recorder
+
+    from .conftest import make_decision
+
+    live = settings.model_copy(update={"audit": settings.audit.model_copy(
+        update={"rotate_bytes": 6000, "checkpoint_every": 3})})
+    recorder = open_recorder(live)
+    decision = make_decision()
+    doc = decision.to_document()
+    stop = threading.Event()
+
+    def write() -> None:
+        while not stop.is_set():
+            recorder.append("decision", {"decision": doc})
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        for _ in range(15):
+            result = check(live)
+            assert result.ok, result.all_problems
+    finally:
+        stop.set()
+        writer.join()
+        recorder.close()
+    assert check(live, full=True).ok
