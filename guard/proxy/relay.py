@@ -12,12 +12,13 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Any
 
+import anyio
 import httpx
 from starlette.responses import Response, StreamingResponse
 
 from guard.core.decision import Decision
 from guard.core.pipeline import StreamGuard
-from guard.errors import GuardError, OutputBlocked, UpstreamError
+from guard.errors import ClientDisconnected, GuardError, OutputBlocked, UpstreamError
 from guard.proxy.door import Door, guard_headers
 from guard.proxy.sse import format_event, iter_events
 
@@ -29,9 +30,9 @@ def upstream_json(response: httpx.Response, key: str, kind: type) -> dict[str, A
     try:
         data = response.json()
     except ValueError:
-        raise UpstreamError("The model upstream answered with something that is not JSON.") from None
+        raise UpstreamError("The model upstream answered with something that is not JSON.", kind="malformed") from None
     if not isinstance(data, dict) or not isinstance(data.get(key), kind):
-        raise UpstreamError(f"The model upstream's answer has no '{key}'.")
+        raise UpstreamError(f"The model upstream's answer has no '{key}'.", kind="malformed")
     return data
 
 
@@ -60,7 +61,8 @@ class EventRelay:
                 if self.done:
                     break
             if not self.done:
-                raise UpstreamError("The model upstream's stream ended before the answer was complete.")
+                raise UpstreamError("The model upstream's stream ended before the answer was complete.",
+                                    kind="stream_cut")
         except OutputBlocked as blocked:
             for item in self.blocked_ending(blocked):
                 yield _event(item)
@@ -68,13 +70,18 @@ class EventRelay:
             await self.guard_stream.abort(error)
             yield _event(self.error_event(error))
         except (httpx.HTTPError, ValueError) as exc:
-            broken = UpstreamError(f"The model upstream's stream broke off ({type(exc).__name__}).")
+            broken = UpstreamError(f"The model upstream's stream broke off ({type(exc).__name__}).",
+                                   kind="malformed" if isinstance(exc, ValueError) else "stream_cut")
             await self.guard_stream.abort(broken)
             yield _event(self.error_event(broken))
         finally:
-            if not self.guard_stream.closed:  # the client went away mid-stream
-                await self.guard_stream.abort(UpstreamError("The client disconnected before the answer was complete."))
-            await stack.aclose()
+            # On a client disconnect this generator is cancelled; shield the bookkeeping so the decision
+            # is still recorded in full and the upstream connection is closed, not abandoned.
+            with anyio.CancelScope(shield=True):
+                if not self.guard_stream.closed:  # the client went away mid-stream
+                    await self.guard_stream.abort(
+                        ClientDisconnected("The client disconnected before the answer was complete."))
+                await stack.aclose()
 
 
 def _event(data: dict[str, Any]) -> bytes:
@@ -94,6 +101,9 @@ async def stream_through(door: Door, decision: Decision, relay: EventRelay, *, u
             await stack.aclose()
             if failure is not None:
                 return failure
+        if not response.headers.get("content-type", "").startswith("text/event-stream"):
+            raise UpstreamError("The model upstream answered a streaming request without an event stream.",
+                                kind="malformed")
     except BaseException:
         await stack.aclose()
         raise

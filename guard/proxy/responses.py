@@ -24,6 +24,7 @@ from guard.core.decision import Action, Decision
 from guard.core.exchange import Exchange, Message
 from guard.core.pipeline import StreamGuard
 from guard.errors import BadRequest, GuardError, OutputBlocked, UpstreamError
+from guard.proxy.disconnect import until_disconnected
 from guard.proxy.door import Door, guard_headers, set_path
 from guard.proxy.relay import EventRelay, stream_through, upstream_json
 
@@ -143,7 +144,8 @@ async def create_response(request: Request) -> Response:
             relay = ResponsesRelay(door.guard.pipeline.stream(exchange, decision))
             return await stream_through(door, decision, relay, upstream="openai", path="/responses",
                                         payload=payload, headers=headers)
-        response = await upstream.request("POST", "/responses", json=payload, headers=headers)
+        response = await until_disconnected(
+            request, upstream.request("POST", "/responses", json=payload, headers=headers))
         passthrough = await door.upstream_failure(decision, response)
         if passthrough is not None:
             return passthrough

@@ -54,9 +54,9 @@ class Stack:
                     return float(sample.value)
         return 0.0
 
-    def pool_connections(self) -> int:
+    def pool_connections(self, upstream: str = "openai") -> int:
         """Connections the proxy's upstream pool still holds that are busy (a leak if a request is over)."""
-        client: httpx.AsyncClient = self.app.state.upstreams["openai"].client
+        client: httpx.AsyncClient = self.app.state.upstreams[upstream].client
         pool = client._transport._pool  # type: ignore[attr-defined]
         return sum(1 for conn in pool.connections if not conn.is_idle())
 
@@ -72,6 +72,9 @@ def proxy_stack(settings: GuardSettings) -> Callable[..., Any]:
             settings.upstreams.openai.base_url = upstream_url
             settings.upstreams.openai.api_key_env = None
             settings.upstreams.openai.read_timeout_s = read_timeout_s
+            settings.upstreams.anthropic.base_url = upstream_url.removesuffix("/v1")
+            settings.upstreams.anthropic.api_key_env = None
+            settings.upstreams.anthropic.read_timeout_s = read_timeout_s
             recorder = SlowRecorder()
             guard = Guard(settings, recorder=recorder, **guard_args)
             app = create_app(settings, guard=guard)

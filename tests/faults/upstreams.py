@@ -37,6 +37,30 @@ def chunk(text: str, finish: str | None = None) -> bytes:
     return f"data: {json.dumps(payload)}\n\n".encode()
 
 
+def anthropic_event(data: dict[str, Any]) -> bytes:
+    return f"event: {data['type']}\ndata: {json.dumps(data)}\n\n".encode()
+
+
+def anthropic_text(text: str) -> bytes:
+    return anthropic_event({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text}})
+
+
+ANTHROPIC_START = (
+    anthropic_event({"type": "message_start", "message": {
+        "id": "msg_1", "type": "message", "role": "assistant", "content": [], "model": "m", "stop_reason": None,
+        "usage": {"input_tokens": 1, "output_tokens": 1}}})
+    + anthropic_event({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}))
+ANTHROPIC_END = (
+    anthropic_event({"type": "content_block_stop", "index": 0})
+    + anthropic_event({"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 2}})
+    + anthropic_event({"type": "message_stop"}))
+
+
+def anthropic_message(text: str) -> dict[str, Any]:
+    return {"id": "msg_1", "type": "message", "role": "assistant", "model": "m", "stop_reason": "end_turn",
+            "content": [{"type": "text", "text": text}], "usage": {"input_tokens": 1, "output_tokens": 1}}
+
+
 def completion(text: str) -> dict[str, Any]:
     return {"id": "c1", "object": "chat.completion", "created": 0, "model": "m",
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]}
@@ -76,7 +100,8 @@ class FaultyUpstream:
             parsed = json.loads(body) if body else None
         except ValueError:
             parsed = None  # e.g. a Rego module PUT to a stand-in OPA
-        request: dict[str, Any] = {"head": head.decode("latin-1"), "body": parsed, "raw": body}
+        request: dict[str, Any] = {"head": head.decode("latin-1"), "body": parsed, "raw": body,
+                                   "path": head.split(b" ", 2)[1].decode("latin-1")}
         with self._lock:
             self.requests.append(request)
         return request
@@ -113,27 +138,30 @@ class FaultyUpstream:
         elif fault is Fault.WRONG_SHAPE:
             _send_json(conn, 200, {"object": "chat.completion", "result": "where are my choices"})
         elif fault is Fault.OK and not stream:
-            _send_json(conn, 200, completion("All good here."))
+            anthropic = request["path"].endswith("/messages")
+            _send_json(conn, 200, anthropic_message("All good here.") if anthropic else completion("All good here."))
         else:
-            self._stream(conn, fault)
+            self._stream(conn, fault, anthropic=request["path"].endswith("/messages"))
 
-    def _stream(self, conn: socket.socket, fault: Fault) -> None:
+    def _stream(self, conn: socket.socket, fault: Fault, *, anthropic: bool = False) -> None:
+        text = anthropic_text if anthropic else chunk
         conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
-        _send_chunk(conn, chunk("Hello "))
+        if anthropic:
+            _send_chunk(conn, ANTHROPIC_START)
+        _send_chunk(conn, text("Hello "))
         if fault is Fault.OK:
-            _send_chunk(conn, chunk("there."))
-            _send_chunk(conn, chunk("", "stop"))
-            _send_chunk(conn, b"data: [DONE]\n\n")
+            _send_chunk(conn, text("there."))
+            _send_chunk(conn, ANTHROPIC_END if anthropic else chunk("", "stop") + b"data: [DONE]\n\n")
             conn.sendall(b"0\r\n\r\n")
             return
         if fault is Fault.CUT_STREAM:
-            _send_chunk(conn, chunk("world, "))
+            _send_chunk(conn, text("world, "))
             time.sleep(0.05)
             conn.sendall(b"40\r\ndata: {\"choi")  # half a chunk, then the connection dies
             _reset(conn)
             return
         if fault is Fault.CLEAN_END_NO_DONE:
-            _send_chunk(conn, chunk("world, "))
+            _send_chunk(conn, text("world, "))
             conn.sendall(b"0\r\n\r\n")
             return
         if fault is Fault.STALL_STREAM:
@@ -144,7 +172,7 @@ class FaultyUpstream:
             if self._watch_for_hangup(conn, self.slow_interval_s):
                 return
             try:
-                _send_chunk(conn, chunk("more "))
+                _send_chunk(conn, text("more "))
             except OSError:
                 self._note_hangup()
                 return
