@@ -19,6 +19,7 @@ from guard.core.config import GuardSettings
 from guard.errors import BadRequest, GuardError, NotFound
 from guard.proxy.anthropic_messages import create_message
 from guard.proxy.auth import AuthMiddleware
+from guard.proxy.consent_routes import router as consent_router
 from guard.proxy.door import Door
 from guard.proxy.embeddings import create_embeddings
 from guard.proxy.emotion import emotion_upstreams, infer_emotion
@@ -117,6 +118,7 @@ def create_app(
         exception_handlers={404: _not_found, 405: _not_found},
         middleware=[Middleware(AuthMiddleware, settings=settings.auth)],
     )
+    app.include_router(consent_router)
     app.state.metrics = metrics
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
