@@ -17,7 +17,6 @@ from guard.demo.anthropic_server import ScriptedAnthropic
 from guard.demo.emotion_servers import ScriptedClassifier
 from guard.demo.model_server import ScriptedModel
 from guard.proxy import create_app
-from guard.proxy.consent_routes import router as consent_router
 from tests.support.servers import serve
 
 pytestmark = pytest.mark.integration
@@ -46,8 +45,6 @@ def environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         settings.upstreams.anthropic.base_url = claude_url
         settings.upstreams.anthropic.api_key_env = None
         app = create_app(settings, guard=Guard.from_config(settings))
-        if not any(getattr(route, "path", "").startswith("/guard/consent") for route in app.routes):
-            app.include_router(consent_router)  # until the lead mounts it in create_app
         with serve(app) as proxy_url:
             env = {key: value for key, value in os.environ.items()
                    if not key.startswith("GUARD_") and key not in {"OPENAI_API_KEY", "ANTHROPIC_API_KEY"}}

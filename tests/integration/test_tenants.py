@@ -15,7 +15,6 @@ from guard.core.config import AuthSettings, GuardSettings, TenantKey
 from guard.demo.model_server import ScriptedModel
 from guard.proxy import create_app
 from guard.proxy.auth import hash_key
-from guard.proxy.consent_routes import router as consent_router
 from tests.support.servers import serve
 
 pytestmark = pytest.mark.integration
@@ -38,8 +37,6 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
         settings.upstreams.openai.base_url = model_url + "/v1"
         settings.upstreams.openai.api_key_env = None
         app = create_app(settings, guard=Guard.from_config(settings))
-        if not any(getattr(route, "path", "").startswith("/guard/consent") for route in app.routes):
-            app.include_router(consent_router)  # until the lead mounts it in create_app
         with serve(app) as url, httpx.Client(base_url=url) as client:
             yield client
 
