@@ -561,8 +561,12 @@ def _blank(text: str, spans: Sequence[Span]) -> str:
 def _tidy(text: str, span: Span) -> Span | None:
     """Trim and extend an NER span; None if it is not a plausible name or place."""
     start, end = span.start, span.end
-    value = text[start:end]
-    trimmed = _POSSESSIVE.sub("", value).rstrip(" .,;:")
+    # The model sometimes takes in punctuation or a line break ("Sarah Connor >\n"): keep the words.
+    while start < end and not text[start].isalnum():
+        start += 1
+    trimmed = _POSSESSIVE.sub("", text[start:end])
+    while trimmed and not trimmed[-1].isalnum():
+        trimmed = trimmed[:-1]
     end = start + len(trimmed)
     lowered = trimmed.casefold()
     if not trimmed or lowered in _TECH_TERMS or lowered in _NOT_PERSON:

@@ -61,8 +61,10 @@ class ConversationMap:
 
     def _new_token(self, entity: str, operator: str, value: str, taken: Callable[[str], bool]) -> str:
         if operator == "placeholder":
+            # Skip numbers the user typed literally: even if a model drops the escape of a typed
+            # `<PERSON_1>`, it then cannot be mistaken for a new value's placeholder.
             number = self._next.get(entity, 1)
-            while placeholder(entity, number) in self._by_token:
+            while placeholder(entity, number) in self._by_token or taken(placeholder(entity, number)):
                 number += 1
             return placeholder(entity, number)
         for attempt in range(_MAX_ATTEMPTS):

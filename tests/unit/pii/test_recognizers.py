@@ -136,3 +136,9 @@ def test_name_lists_still_get_ner(ner_analyzer: Analyzer) -> None:
     """A bare list of names (no English function words) is still analysed for names."""
     text = "José García, Zoë Müller"
     assert {e for e, _ in found(ner_analyzer, text)} == {"PERSON"}
+
+
+def test_ner_spans_hold_words_only(ner_analyzer: Analyzer) -> None:
+    """A name never takes in the punctuation or line break the model attached to it."""
+    text = "I said: Sarah Connor >\nann.lee@example.com "
+    assert ("PERSON", "Sarah Connor") in found(ner_analyzer, text)

@@ -104,7 +104,7 @@ async def test_a_typed_placeholder_never_gets_a_name_back(make_stages: StageFact
     exchange = chat("I'm Sarah Connor. What does <PERSON_1> mean?")
     decision = await redact_request(redact, exchange)
     upstream = exchange.messages[0].text
-    assert upstream.count("<PERSON_1>") == 1  # ours; the typed one is escaped
+    assert upstream == "I'm <PERSON_2>. What does <\u2060PERSON_1> mean?"  # typed one escaped, its number skipped
     exchange.response_text = upstream  # the model echoes everything
     await restore.on_response(exchange, decision)
     assert exchange.response_text == "I'm Sarah Connor. What does <PERSON_1> mean?"
@@ -220,3 +220,11 @@ async def test_expired_entries_are_purged(make_stages: StageFactory) -> None:
     await redact_request(redact, chat("I'm Sarah Connor."))
     await redact_request(redact, chat("I'm Sarah Connor."))
     assert calls == [1]  # once per interval
+
+
+async def test_typed_placeholder_numbers_are_skipped(make_stages: StageFactory) -> None:
+    """If the user typed `<PERSON_1>`, the first real person becomes `<PERSON_2>`: no clash even unescaped."""
+    redact, _ = make_stages()
+    exchange = chat("Is <PERSON_1> a placeholder? I'm Sarah Connor.")
+    await redact_request(redact, exchange)
+    assert exchange.messages[0].text == "Is <\u2060PERSON_1> a placeholder? I'm <PERSON_2>."
