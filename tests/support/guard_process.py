@@ -19,11 +19,11 @@ GUARD = str(Path(sys.executable).with_name("guard"))
 
 
 @contextmanager
-def guard_serve(config: Path, *, workers: int = 1, log: Path | None = None,
-                timeout: float = 120.0) -> Iterator[str]:
+def guard_serve(config: Path, *, workers: int = 1, log: Path | None = None, timeout: float = 120.0,
+                env: dict[str, str] | None = None) -> Iterator[str]:
     """Start `guard serve --config FILE --workers N` on a free port; yield its URL once /readyz is 200."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GUARD_")}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GUARD_")}, **(env or {})}
     out = open(log or os.devnull, "wb")  # noqa: SIM115 - closed in finally
     proc = subprocess.Popen([GUARD, "serve", "--config", str(config), "--port", str(port), "--workers", str(workers)],
                             env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
