@@ -71,8 +71,9 @@ class DisclosureClock:
     """Decides whether the AI disclosure is due, and remembers when it was shown.
 
     The conversation is identified by a keyed hash of the conversation id, else of the subject
-    (one timer per person), else not at all, in which case only a first turn (no earlier
-    assistant message) counts as the start of a conversation.
+    (one timer per person); then the disclosure is due when it was never shown or the interval has
+    passed. Without either id, only a first turn (no earlier assistant message) counts as the start
+    of a conversation.
     """
 
     def __init__(self, store: ConsentStore, hasher: SubjectHasher, clock: Callable[[], datetime]) -> None:
@@ -99,7 +100,10 @@ class DisclosureClock:
         last = await self.store.last_disclosed(exchange.context.tenant, key) if key else None
         hours = obligations.get("disclose_interval_hours") or 0
         repeat = last is not None and hours > 0 and now - last >= timedelta(hours=float(hours))
-        if not (fresh or (last is None and key is not None) or repeat):
+        # A known conversation is timed by its record, whether or not the client resends history;
+        # only an anonymous exchange falls back to "no assistant turn yet" as the start.
+        due = (last is None or repeat) if key is not None else fresh
+        if not due:
             return ""
         if key is not None:
             await self.store.mark_disclosed(exchange.context.tenant, key, now)

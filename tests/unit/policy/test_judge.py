@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from guard.core.context import Context
+from guard.core.context import Context, Setting
 from guard.core.decision import Action, Decision, Finding, Outcome
 from guard.core.exchange import Exchange, Message
 from guard.errors import OutputBlocked
@@ -234,3 +234,20 @@ async def test_stream_rejudging_keeps_one_reason_per_rule(make_stages: Stages) -
     rewrites = [r for r in decision.reasons if r.id == "output.manipulation.rewrite"]
     assert len(rewrites) == 1
     assert "exit.fomo, guilt" in rewrites[0].message
+
+
+async def test_a_known_conversation_is_not_disclosed_again_when_history_is_not_resent(
+    make_stages: Stages, clock: Clock
+) -> None:
+    """Clients that send only the newest message still see the disclosure once per conversation."""
+    admit, judge = make_stages()
+    texts = []
+    for _ in range(2):
+        exchange = Exchange(context=Context(region="US-NY", setting=Setting.COMPANION, conversation="c-9"),
+                            messages=[Message(role="user", text="Hi")])
+        decision = await _admitted(admit, exchange)
+        exchange.response_text = "Hello."
+        await judge.on_response(exchange, decision)
+        texts.append(exchange.response_text)
+    assert texts[0].startswith("You are talking to an AI system")
+    assert texts[1] == "Hello."
