@@ -245,14 +245,22 @@ def upstream(delay: float) -> Iterator[str]:
 
 
 @contextmanager
-def proxy(upstream_url: str, workers: int, state: Path) -> Iterator[tuple[str, int]]:
+def proxy(upstream_url: str, workers: int, state: Path,
+          overrides: dict[str, Any] | None = None) -> Iterator[tuple[str, int]]:
     port = free_port()
     config = state / f"guard-{workers}w.yaml"
-    config.write_text(json.dumps({
+    values: dict[str, Any] = {
         "data_dir": str(state / f"data-{workers}w"),
         "upstreams": {"openai": {"base_url": upstream_url + "/v1", "api_key_env": None,
                                  "max_connections": 1024}},
-    }))
+    }
+    for dotted, value in (overrides or {}).items():
+        node = values
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    config.write_text(json.dumps(values))
     guard = str(Path(sys.executable).with_name("guard"))
     args = [guard, "serve", "--config", str(config), "--port", str(port), "--workers", str(workers)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("GUARD_")}
@@ -267,6 +275,7 @@ class RunResult:
     latencies_ms: list[float] = field(default_factory=list)
     first_byte_ms: list[float] = field(default_factory=list)
     errors: int = 0
+    error_kinds: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
@@ -311,13 +320,15 @@ async def drive(base_url: str, *, clients: int, requests: int, warmup: int, stre
                     await response.read()
                     first = time.perf_counter()
                 ok = response.status == 200
-        except (TimeoutError, aiohttp.ClientError):
-            ok = False
+                why = f"status {response.status}"
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            ok, why = False, type(exc).__name__
         end = time.perf_counter()
         if index < warmup:
             return
         if not ok:
             result.errors += 1
+            result.error_kinds[why] = result.error_kinds.get(why, 0) + 1
             return
         result.latencies_ms.append((end - begin) * 1000)
         result.first_byte_ms.append(((first or end) - begin) * 1000)
@@ -383,7 +394,8 @@ def memory_growth(url: str, pid: int, *, exchanges: int, clients: int, messages:
 
 def summarise(direct: RunResult, proxied: RunResult) -> dict[str, Any]:
     out: dict[str, Any] = {"requests": len(proxied.latencies_ms), "errors_proxy": proxied.errors,
-                           "errors_direct": direct.errors}
+                           "errors_direct": direct.errors,
+                           "error_kinds": {"proxy": proxied.error_kinds, "direct": direct.error_kinds}}
     for q in (50, 95, 99):
         d, p = pct(direct.latencies_ms, q), pct(proxied.latencies_ms, q)
         out[f"direct_p{q}_ms"] = round(d, 2)
@@ -405,26 +417,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modes", nargs="+", choices=["json", "stream"], default=["json", "stream"])
     parser.add_argument("--growth", type=int, default=None, help="exchanges for the memory-growth run (0: skip)")
     parser.add_argument("--json", type=Path, default=RESULTS, help="where to write the results")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=JSON",
+                        help="proxy config override, e.g. --set pii.ner=false (repeatable)")
     args = parser.parse_args(argv)
-    clients = args.clients or ([4] if args.quick else [64, 256])
+    # 8 clients shows the added latency of an unsaturated proxy; 64 and 256 are the targets' loads.
+    clients = args.clients or ([4] if args.quick else [8, 64, 256])
     workers = args.workers or ([1] if args.quick else [1, 2])
     growth = args.growth if args.growth is not None else (50 if args.quick else 20_000)
     messages = make_messages(1000)
+    overrides = {key: json.loads(raw) for key, _, raw in (item.partition("=") for item in args.overrides)}
 
     rows: list[dict[str, Any]] = []
     report: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "settings": {"upstream_delay_s": args.delay, "message_chars": MESSAGE_CHARS, "clients": clients,
-                     "workers": workers, "modes": args.modes, "quick": args.quick},
+                     "workers": workers, "modes": args.modes, "quick": args.quick, "config_overrides": overrides},
         "runs": rows,
     }
     with tempfile.TemporaryDirectory(prefix="guard-load-") as tmp, upstream(args.delay) as upstream_url:
         state = Path(tmp)
         for worker_count in workers:
-            with proxy(upstream_url, worker_count, state) as (proxy_url, pid):
+            with proxy(upstream_url, worker_count, state, overrides) as (proxy_url, pid):
                 for mode in args.modes:
                     for count in clients:
-                        requests = args.requests or (20 if args.quick else max(1000, count * 8))
+                        requests = args.requests or (20 if args.quick else max(200, count * 8))
                         stream = mode == "stream"
                         direct, _ = measure(upstream_url, None, clients=count, requests=requests, stream=stream,
                                             messages=messages)
@@ -435,8 +451,8 @@ def main(argv: list[str] | None = None) -> int:
                         rows.append(row)
                         print_row(row)
                 if growth and worker_count == workers[0]:
-                    report["memory_growth"] = memory_growth(proxy_url, pid, exchanges=growth, clients=min(clients),
-                                                            messages=messages)
+                    report["memory_growth"] = memory_growth(proxy_url, pid, exchanges=growth,
+                                                            clients=4 if args.quick else 64, messages=messages)
     print_table(report)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n")
