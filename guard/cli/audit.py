@@ -81,6 +81,9 @@ def _print(result: VerifyResult) -> None:
     mode = "every signature" if result.full else "hash chain + head signatures"
     console.print(f"audit log {result.source}: {len(result.chains)} chain(s), {result.records} record(s), "
                   f"checked {mode}", highlight=False, soft_wrap=True)
+    if not result.chains:
+        console.print("[yellow]warning:[/] no audit chains found there (nothing has been recorded yet?)",
+                      highlight=False, soft_wrap=True)
     for chain in result.chains:
         state = "[green]ok[/]" if chain.ok else "[bold red]FAILED[/]"
         closed = "closed" if chain.closed else "open"

@@ -135,6 +135,9 @@ def render_html(report: dict[str, Any]) -> str:
     header = (f"<header><h1>{title}</h1><p class=\"meta\">Period {escape(str(period['since'] or 'start'))} to "
               f"{escape(str(period['until'] or 'now'))}{scope} · generated {escape(report['generated_at'])} · source "
               f"<code>{escape(report['source'])}</code> · schema {escape(report['schema'])}</p></header>")
+    if not report["verification"]["ok"]:
+        header += ('<p class="badge fail">The audit chains did not verify: the figures below may be incomplete. '
+                   'See "Audit chain verification".</p>')
     body = "".join((header, _summary(report), _actions(report), _consent(report), _redactions(report),
                     _manipulation(report), _revisions(report), _verification(report), _regulations(report)))
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'

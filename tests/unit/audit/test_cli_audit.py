@@ -98,3 +98,10 @@ def test_verify_of_a_missing_directory_is_a_usage_error(app: typer.Typer, tmp_pa
     """A PATH that is not a directory exits 2."""
     result = runner.invoke(app, ["audit", "verify", str(tmp_path / "nope")])
     assert result.exit_code == 2
+
+
+def test_verify_of_an_empty_log_says_so(app: typer.Typer, tmp_path: Path) -> None:
+    """An audit directory with no chains verifies (exit 0) but warns that nothing was found."""
+    result = runner.invoke(app, ["audit", "verify", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "no audit chains found" in result.output

@@ -263,3 +263,13 @@ def test_short_periods_are_bucketed_by_hour(settings: GuardSettings) -> None:
     assert series["bucket"] == "hour"
     assert series["points"][0]["t"].endswith(":00")
     assert sum(p["pass"] for p in series["points"]) == 3
+
+
+def test_html_warns_at_the_top_when_verification_failed(logged: GuardSettings) -> None:
+    """A report over a tampered log says so before any figure."""
+    store = JsonlStore(logged)
+    chain = next((Path(logged.data_dir) / "audit" / "chains").iterdir()).name
+    lines = store.lines(chain)
+    store.rewrite(chain, lines[:2] + lines[3:])
+    page = render(build_report(open_source(logged)), "html")
+    assert page.index("did not verify") < page.index('id="summary"')
