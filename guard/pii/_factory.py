@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from guard.pii.analyzer import Analyzer
+from guard.pii.analyzer import Analyzer, analysis_key
 from guard.pii.keys import PIIKeys
 from guard.pii.stages import RedactStage, RestoreStage
 from guard.pii.vault import open_vault
@@ -21,7 +21,7 @@ _ANALYZERS: dict[str, Analyzer] = {}
 
 def shared_analyzer(settings: PIISettings) -> Analyzer:
     """The process's analyzer for these settings: loading spaCy once, not per Guard or per request."""
-    key = settings.model_dump_json()
+    key = analysis_key(settings)
     analyzer = _ANALYZERS.get(key)
     if analyzer is None:
         analyzer = _ANALYZERS[key] = Analyzer(settings)

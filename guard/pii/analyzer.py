@@ -24,7 +24,7 @@ from guard.pii.spans import Span, resolve_overlaps
 if TYPE_CHECKING:
     from guard.pii.settings import PIISettings
 
-__all__ = ["Analyzer", "PIIAnalyzer", "load_ner"]
+__all__ = ["Analyzer", "PIIAnalyzer", "analysis_key", "load_ner"]
 
 _NER_LABELS = {
     "PERSON": "PERSON",
@@ -179,6 +179,18 @@ def load_ner(model: str) -> Any:
     return nlp
 
 
+# The settings that change what the analyzer finds; operators, vault and restore do not.
+_ANALYSIS_FIELDS = frozenset(
+    {"ner", "model", "languages", "models", "entities", "thresholds", "score_threshold", "allow_list",
+     "deny_list", "custom", "cache_size"}
+)
+
+
+def analysis_key(settings: PIISettings) -> str:
+    """A stable text of the analysis settings: one analyzer (and cache) per distinct value."""
+    return settings.model_dump_json(include=set(_ANALYSIS_FIELDS))
+
+
 def resolve_entities(settings: PIISettings) -> frozenset[str]:
     wanted = set(settings.entities if settings.entities is not None else DEFAULT_ENTITIES)
     wanted |= {c.entity for c in settings.custom} | set(settings.deny_list)
@@ -241,7 +253,7 @@ class Analyzer:
             for lang in languages:
                 if lang in models:
                     self._nlp[lang] = load_ner(models[lang])
-        digest = hashlib.sha256(settings.model_dump_json().encode()).digest()
+        digest = hashlib.sha256(analysis_key(settings).encode()).digest()
         self._salt = digest[:16]
         self.cache = _OffsetCache(settings.cache_size)
         self._lock = threading.Lock()
