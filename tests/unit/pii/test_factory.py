@@ -25,7 +25,7 @@ async def test_build_stages_shares_the_analyzer(tmp_path: Path) -> None:
         assert isinstance(restore, RestoreStage)
         assert isinstance(redact.vault, SqliteVault)
         assert redact.analyzer is other.analyzer
-        assert (tmp_path / "pii.key").is_file()  # noqa: ASYNC240 - a stat in a test
+        assert (tmp_path / "pii.key").is_file()
     finally:
         await redact.aclose()
         await other.aclose()
