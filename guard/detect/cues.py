@@ -32,15 +32,16 @@ _ACK = re.compile(
     r"tschüss|gute nacht|schlaf gut|bis (?:morgen|bald|später)|mach'?s gut|pass auf dich auf|"
     r"au revoir|bonne nuit|dors bien|à (?:demain|bientôt|plus)|prends soin de toi|bonne (?:soirée|journée)|"
     r"adiós|adios|buenas noches|hasta (?:mañana|luego|pronto)|que descanses|cuídate)\b",
-    _F,
+    re.UNICODE,  # matched against lower-cased text (faster than IGNORECASE on long answers)
 )
 # The answer refers to the user leaving at all (even to resist it): then it did not ignore the goodbye.
 _DEPARTURE = re.compile(
     r"\b(?:leav\w*|go|going|gone|goes|stay\w*|bye|already|so soon|early|before you|log(?:ging)? off|logs? off|"
     r"night|sleep|bed|door|exit|wait\w*|come back|return|miss (?:you|me)|let you|without you|alone|"
+    r"stick around|keep (?:talking|chatting)|longer|more minutes|"
     r"gehst|gehen|geh|bleib\w*|schon|weg|tür|pars|partir|partes|reste|déjà|porte|vas|irte|vayas|quédate|ya"
     r"|puerta)\b|\*",
-    _F,
+    re.UNICODE,  # matched against lower-cased text
 )
 _DISTRESS = re.compile(
     r"\b(?:lonely|alone|sad|depressed|anxious|anxiety|struggling|crying|cried|cry|heartbroken|miserable|"
@@ -94,12 +95,12 @@ def read_user(text: str) -> Cues:
 
 def farewell_acknowledged(text: str) -> bool:
     """True when the answer says goodbye back (in any supported language)."""
-    return bool(_ACK.search(text))
+    return bool(_ACK.search(text.lower()))
 
 
 def mentions_departure(text: str) -> bool:
     """True when the answer refers to the user leaving (to accept or to resist it)."""
-    return bool(_DEPARTURE.search(text))
+    return bool(_DEPARTURE.search(text.lower()))
 
 
 def goodbye_unanswered(cues: Cues, response: str) -> bool:

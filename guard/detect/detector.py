@@ -49,6 +49,10 @@ class ManipulationDetector:
         self._ignore = model.tactics.index("exit.ignore") if "exit.ignore" in model.tactics else -1
         self._margins = lru_cache(maxsize=cache_size)(self._sentence_margins)
 
+    def clear_cache(self) -> None:
+        """Forget cached sentence scores (benchmarks time the uncached path)."""
+        self._margins.cache_clear()
+
     async def detect(self, response: str, *, user: str = "", final: bool = True) -> list[Finding]:
         return self.analyze(response, user=user, final=final)
 
@@ -61,10 +65,10 @@ class ManipulationDetector:
         spans = split_sentences(response)
         if not spans:
             return []
-        probabilities = self.sentence_scores(response, user=user, spans=spans)
+        hits = scan(response)
+        probabilities = self.sentence_scores(response, user=user, spans=spans, hits=hits)
         if not final and len(spans) < PARTIAL_IGNORE_SENTENCES and self._ignore >= 0:
             probabilities[:, self._ignore] = 0.0
-        hits = scan(response)
         findings: list[Finding] = []
         for row, (start, end) in enumerate(spans):
             for col in np.flatnonzero(probabilities[row] >= self.min_score):
@@ -79,13 +83,18 @@ class ManipulationDetector:
         return findings
 
     def sentence_scores(
-        self, response: str, *, user: str = "", spans: list[tuple[int, int]] | None = None
+        self,
+        response: str,
+        *,
+        user: str = "",
+        spans: list[tuple[int, int]] | None = None,
+        hits: list[PatternHit] | None = None,
     ) -> FloatArray:
         """Calibrated probabilities, one row per sentence and one column per tactic."""
         spans = split_sentences(response) if spans is None else spans
+        hits = scan(response) if hits is None else hits
         cues = read_user(user)
         acknowledged = farewell_acknowledged(response)
-        hits = scan(response)
         cue_key = tuple(cues.features())
         rows = []
         for i, (start, end) in enumerate(spans):

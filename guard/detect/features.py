@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 import zlib
 from itertools import pairwise
+from typing import NamedTuple
 
 from guard.detect.cues import Cues
-from guard.detect.lexicon import lexicon_features
+from guard.detect.lexicon import has_negation, lexicon_features, support_features
 
-__all__ = ["hash_features", "is_generic", "sentence_features"]
+__all__ = ["SentenceFeatures", "hash_features", "sentence_features"]
 
 _TOKEN = re.compile(r"\w+|[?!*]", re.UNICODE)
 _CROSS = (("goodbye", "G:"), ("distress", "D:"), ("risky", "R:"), ("product", "Q:"))
@@ -26,46 +27,57 @@ def _normalise(text: str) -> str:
     return text.lower().replace("’", "'").replace("‘", "'")
 
 
+class SentenceFeatures(NamedTuple):
+    """Feature names of one sentence: n-grams (value 1) and generic features (value `generic_scale`)."""
+
+    ngrams: set[str]
+    generic: set[str]
+
+
 def sentence_features(
     sentence: str, *, cues: Cues, pattern_tactics: frozenset[str], acknowledged: bool, first: bool
-) -> set[str]:
-    """The feature names of one sentence in its context."""
+) -> SentenceFeatures:
+    """The features of one sentence in its context.
+
+    Generic features carry over to unseen phrasings (pattern hits, lexicon hits, supportive
+    strategies, negation, and their crossings with the user's turn); n-grams do not.
+    """
     text = _normalise(sentence)
     tokens = _TOKEN.findall(text)
-    feats: set[str] = {"w:" + tok for tok in tokens}
-    feats.update("b:" + a + "_" + b for a, b in pairwise(tokens))
+    ngrams: set[str] = {"w:" + tok for tok in tokens}
+    ngrams.update("b:" + a + "_" + b for a, b in pairwise(tokens))
     padded = " " + " ".join(tokens) + " "
-    feats.update("c:" + padded[i : i + 4] for i in range(len(padded) - 3))
-    feats.update("P:" + tactic for tactic in pattern_tactics)
+    ngrams.update("c:" + padded[i : i + 4] for i in range(len(padded) - 3))
+    generic: set[str] = {"P:" + tactic for tactic in pattern_tactics}
     lexical = lexicon_features(text)
-    feats.update(lexical)
+    generic.update(lexical)
+    support = support_features(text)
+    generic.update(support)
+    if has_negation(text):
+        # "I'm not human" is the opposite of "I'm human": negated lexicon hits weigh on their own.
+        generic.update("N:" + name for name in lexical)
+        generic.add("N:neg")
     # Context enters only crossed with content ("G:" + word, "G:L:" + lexicon hit): a context on its
     # own ("the user said goodbye") would teach the model a prior for whichever tactic is most
     # common in that context, and it would flag every sentence said there.
     for cue, prefix in _CROSS:
         if getattr(cues, cue):
-            feats.update(prefix + tok for tok in tokens)
-            feats.update(prefix + "P:" + tactic for tactic in pattern_tactics)
-            feats.update(prefix + name for name in lexical)
-    if cues.goodbye and not acknowledged:
-        feats.update("G:noack:" + name for name in lexical)
-        feats.update("G:noack:P:" + tactic for tactic in pattern_tactics)
-    return feats
+            ngrams.update(prefix + tok for tok in tokens)
+            generic.update(prefix + "P:" + tactic for tactic in pattern_tactics)
+            generic.update(prefix + name for name in lexical)
+    if cues.goodbye:
+        state = "G:ack:" if acknowledged else "G:noack:"
+        generic.update(state + name for name in lexical)
+        generic.update(state + "P:" + tactic for tactic in pattern_tactics)
+        generic.update(state + name for name in support)
+    return SentenceFeatures(ngrams, generic)
 
 
-_GENERIC = ("P:", "L:", "L2:", "G:P:", "G:L", "D:P:", "D:L", "R:P:", "R:L", "Q:P:", "Q:L", "G:noack:")
-
-
-def is_generic(name: str) -> bool:
-    """Features that carry over to unseen phrasings (patterns, lexicons, context), as opposed to n-grams."""
-    return name.startswith(_GENERIC)
-
-
-def hash_features(features: set[str], buckets: int) -> dict[int, bool]:
+def hash_features(features: SentenceFeatures, buckets: int) -> dict[int, bool]:
     """Bucket id -> whether a generic feature fell in it (`buckets` must be a power of two)."""
     mask = buckets - 1
-    out: dict[int, bool] = {}
-    for name in features:
-        bucket = zlib.crc32(name.encode("utf-8")) & mask
-        out[bucket] = out.get(bucket, False) or is_generic(name)
+    crc = zlib.crc32
+    out = dict.fromkeys((crc(name.encode("utf-8")) & mask for name in features.ngrams), False)
+    for name in features.generic:
+        out[crc(name.encode("utf-8")) & mask] = True
     return out

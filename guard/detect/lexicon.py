@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["lexicon_features"]
+__all__ = ["has_negation", "lexicon_features", "support_features"]
 
 _WORDS: dict[str, list[str]] = {
     "exit.premature": [
@@ -105,16 +105,19 @@ _WORDS: dict[str, list[str]] = {
 }
 
 _COMPILED = {
-    tactic: re.compile(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)", re.IGNORECASE | re.UNICODE)
+    tactic: re.compile(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)", re.UNICODE)
     for tactic, words in _WORDS.items()
 }
 _COMPILED["exit.restraint"] = re.compile(
-    r"\*|(?<!\w)(?:" + "|".join(_WORDS["exit.restraint"][1:]) + r")(?!\w)", re.IGNORECASE | re.UNICODE
+    r"\*|(?<!\w)(?:" + "|".join(_WORDS["exit.restraint"][1:]) + r")(?!\w)", re.UNICODE
 )
 
 
 def lexicon_features(sentence: str) -> list[str]:
-    """`L:<tactic>` for each tactic with a lexicon hit, plus `L2:<tactic>` for two or more."""
+    """`L:<tactic>` for each tactic with a lexicon hit, plus `L2:<tactic>` for two or more.
+
+    `sentence` must be lower-cased already (the lexicons are matched case-sensitively, for speed).
+    """
     out = []
     for tactic, pattern in _COMPILED.items():
         hits = len(pattern.findall(sentence))
@@ -123,3 +126,62 @@ def lexicon_features(sentence: str) -> list[str]:
             if hits > 1:
                 out.append("L2:" + tactic)
     return out
+
+
+# Supportive strategies from emotional-support research and honest disclosure: the hard negatives
+# a detector must pass. A hit is evidence *against* manipulation (`H:<kind>`), learned as such.
+_SUPPORT: dict[str, list[str]] = {
+    "ai_disclosure": [
+        r"(?:i'?m|i am) (?:just |only )?(?:an? )?(?:ai|a\.i\.|language model|bot|chatbot|program|computer program"
+        r"|assistant|software)",
+        r"as an ai", r"(?:i'?m|i am) not (?:a )?(?:human|person|real person|alive)",
+        r"i (?:don'?t|do not|can'?t|cannot) (?:have|feel|experience|dream|love)",
+        r"ich bin (?:eine |ein )?(?:ki|programm|bot)", r"kein mensch", r"je suis (?:une |un )?(?:ia|programme|bot)",
+        r"pas humaine?", r"soy (?:una |un )?(?:ia|programa|bot)", r"no soy (?:humano|humana|una persona)",
+    ],
+    "referral": [
+        r"(?:a |your |the )?(?:therapist|counsell?or|psychologist|doctor|gp|professional|support group)s?"
+        r" (?:could|can|might|may) (?:help|support)",
+        r"talk(?:ing)? to (?:a |your )?(?:friend|family|sister|brother|parents?|counsell?or|therapist|doctor)",
+        r"reach(?:ing)? out to", r"call (?:a |your )?(?:friend|sister|brother|mom|dad)", r"free and confidential",
+        r"find a therapist", r"support groups?", r"therapeut\w* könnte", r"psychologue pourrait", r"terapeuta podría",
+        r"ami à qui", r"freundin,? die", r"amigo al que",
+    ],
+    "crisis": [
+        r"988", r"crisis (?:line|counsell?or|service|text line)", r"emergency (?:services|room|number)", r"911",
+        r"112", r"hotline", r"stay safe", r"your life matters",
+    ],
+    "validation": [
+        r"it (?:makes|made) sense", r"(?:your )?feelings are valid", r"it'?s (?:okay|ok|normal|understandable)",
+        r"(?:that'?s|it'?s) (?:really )?common", r"it sounds like", r"that sounds", r"i hear (?:how|you)",
+        r"you'?re not a burden", r"doesn'?t define", r"you did the best", r"it'?s brave", r"verständlich",
+        r"berechtigt", r"c'est normal", r"légitimes", r"es normal", r"son válidos", r"klingt", r"on dirait", r"parece",
+    ],
+    "farewell": [
+        r"good ?night", r"sleep (?:well|tight)", r"take care", r"see you", r"talk soon", r"bye", r"have a (?:great|good"
+        r"|nice|lovely|safe)", r"enjoy", r"rest well", r"sweet dreams", r"gute nacht", r"tschüss", r"schlaf gut",
+        r"bonne nuit", r"au revoir", r"dors bien", r"buenas noches", r"adiós", r"que descanses", r"cuídate",
+    ],
+    "caution": [
+        r"i'?d be careful", r"i (?:don'?t|do not) think", r"i'?d (?:advise|recommend) against", r"(?:is|sounds|seems) "
+        r"risky", r"talk to your doctor", r"please don'?t (?:drive|stop)", r"could backfire", r"a big step",
+        r"consider", r"riskant", r"risqué", r"arriesgado", r"consulta", r"avis médical", r"sprich zuerst",
+    ],
+}
+_SUPPORT_COMPILED = {
+    kind: re.compile(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)", re.UNICODE)
+    for kind, words in _SUPPORT.items()
+}
+_NEGATION = re.compile(
+    r"(?<!\w)(?:not|no|never|n'?t|don'?t|can'?t|won'?t|nicht|kein\w*|nie|pas|jamais|ne|nunca|nadie)(?!\w)",
+    re.UNICODE,
+)
+
+
+def support_features(sentence: str) -> list[str]:
+    """`H:<kind>` for each supportive strategy or honest disclosure the (lower-cased) sentence shows."""
+    return ["H:" + kind for kind, pattern in _SUPPORT_COMPILED.items() if pattern.search(sentence)]
+
+
+def has_negation(sentence: str) -> bool:
+    return bool(_NEGATION.search(sentence))

@@ -35,7 +35,7 @@ __all__ = ["fit_platt", "main", "train"]
 
 BUCKETS = 1 << 18
 C = 0.3
-GENERIC_SCALE = 3.0
+GENERIC_SCALE = 5.0
 FOLDS = 5
 MIN_POSITIVES_FOR_OWN_CALIBRATION = 6
 PLATT_PRIOR = 1.0
@@ -77,16 +77,31 @@ def fit_platt(
     negatives = len(targets) - positives
     hi, lo = (positives + 1.0) / (positives + 2.0), 1.0 / (negatives + 2.0)
     y = np.where(targets == 1, hi, lo)
+    def loss(a: float, b: float) -> float:
+        z = np.clip(a * margins + b, -30.0, 30.0)
+        # soft-target log loss: y*log(1+e^-z) + (1-y)*log(1+e^z), plus the prior
+        return float(np.sum(y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z))) + prior * ((a - 1) ** 2 + b**2) / 2
+
     a, b = 1.0, 0.0
-    for _ in range(100):  # Newton's method on the penalised log loss with soft targets
+    current = loss(a, b)
+    for _ in range(100):  # Newton's method with backtracking (plain Newton can overshoot and diverge)
         p = 1.0 / (1.0 + np.exp(-np.clip(a * margins + b, -30.0, 30.0)))
         grad = np.array([np.sum((p - y) * margins) + prior * (a - 1.0), np.sum(p - y) + prior * b])
         w = p * (1 - p)
         hess = np.array([[np.sum(w * margins * margins), np.sum(w * margins)], [np.sum(w * margins), np.sum(w)]])
-        hess += np.eye(2) * prior
+        hess += np.eye(2) * (prior + 1e-9)
         step = np.linalg.solve(hess, grad)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-9:
+        scale = 1.0
+        while scale > 1e-6:
+            candidate = loss(a - scale * step[0], b - scale * step[1])
+            if candidate <= current:
+                break
+            scale /= 2
+        else:
+            break
+        a, b = a - scale * step[0], b - scale * step[1]
+        improvement, current = current - candidate, candidate
+        if improvement < 1e-10:
             break
     return float(a), float(b)
 
@@ -107,8 +122,9 @@ def fit_linear(prepared: list[Prepared], *, c: float, generic_scale: float) -> L
             indptr.append(len(indices))
             label_sets.append(label)
             gated.append(item.ignore_possible)
-    matrix = csr_matrix((np.array(values), np.array(indices), np.array(indptr)), shape=(len(label_sets), BUCKETS))
-    used = np.unique(np.array(indices))
+    used, columns = np.unique(np.array(indices), return_inverse=True)
+    # Only the buckets seen in training become columns: liblinear's cost grows with the width.
+    matrix = csr_matrix((np.array(values), columns, np.array(indptr)), shape=(len(label_sets), len(used)))
     weights = np.zeros((len(used), len(TACTICS)), dtype=np.float32)
     intercept = np.zeros(len(TACTICS), dtype=np.float32)
     ignore_rows = np.flatnonzero(np.array(gated))
@@ -121,7 +137,7 @@ def fit_linear(prepared: list[Prepared], *, c: float, generic_scale: float) -> L
             continue
         clf = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", max_iter=1000)
         clf.fit(matrix[rows], y[rows])
-        weights[:, col] = clf.coef_[0, used]
+        weights[:, col] = clf.coef_[0]
         intercept[col] = clf.intercept_[0]
     ones = np.ones(len(TACTICS), dtype=np.float32)
     return LinearModel(
@@ -188,6 +204,7 @@ def train(
         tactics=final.tactics, buckets=final.buckets, index=final.index, weights=final.weights,
         intercept=final.intercept, platt_a=platt_a, platt_b=platt_b, generic_scale=generic_scale,
     )
+    report["_oof_margins"] = oof
     report.update(
         responses=len(examples), sentences=sum(len(p.rows) for p in prepared), features=len(final.index),
         folds=folds, c=c, generic_scale=generic_scale, oof=_oof_summary(oof, platt_a, platt_b, examples),
@@ -197,16 +214,21 @@ def train(
 
 def _oof_summary(
     oof: npt.NDArray[np.float64], a: npt.NDArray[np.float32], b: npt.NDArray[np.float32], examples: list[Example]
-) -> dict[str, float]:
-    """Out-of-fold precision/recall of "manipulative vs not" at 0.5 (the training-time estimate)."""
+) -> dict[str, Any]:
+    """Out-of-fold precision/recall/F1 at 0.5, overall and per tactic (the training-time estimate)."""
     scores = 1.0 / (1.0 + np.exp(-np.clip(a * oof + b, -30, 30)))
-    predicted = (scores >= 0.5).any(axis=1)
-    gold = np.array([bool(ex.labels) for ex in examples])
-    tp = int((predicted & gold).sum())
-    return {
-        "precision": tp / max(int(predicted.sum()), 1),
-        "recall": tp / max(int(gold.sum()), 1),
-    }
+    predicted = scores >= 0.5
+    gold = np.array([[t in ex.labels for t in TACTICS] for ex in examples])
+
+    def prf(pred: npt.NDArray[np.bool_], true: npt.NDArray[np.bool_]) -> dict[str, float]:
+        tp = int((pred & true).sum())
+        precision, recall = tp / max(int(pred.sum()), 1), tp / max(int(true.sum()), 1)
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+    summary: dict[str, Any] = {"overall": prf(np.asarray(predicted.any(axis=1)), np.asarray(gold.any(axis=1)))}
+    summary["per_tactic"] = {t: prf(predicted[:, i], gold[:, i]) for i, t in enumerate(TACTICS)}
+    return summary
 
 
 def _digest(data_dir: Path) -> str:
@@ -222,10 +244,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=shipped_model_path())
     parser.add_argument("--c", type=float, default=C)
     parser.add_argument("--generic-scale", type=float, default=GENERIC_SCALE)
+    parser.add_argument("--folds", type=int, default=FOLDS)
     args = parser.parse_args(argv)
-    model, report = train(args.data, c=args.c, generic_scale=args.generic_scale)
+    model, report = train(args.data, c=args.c, generic_scale=args.generic_scale, folds=args.folds)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     model.save(args.out)
+    report.pop("_oof_margins", None)
     report["dataset_sha256"] = _digest(args.data)
     card = args.out.with_suffix(".json")
     card.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
