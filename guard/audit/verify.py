@@ -501,10 +501,12 @@ def verify(source: AuditSource, *, full: bool = False, collector: Collector | No
     checks: dict[str, _ChainCheck] = {}
     for data, need, chain_spans in zip(chains, needs, spans, strict=True):
         check = _ChainCheck(data, keys, full=full, need=need)
-        if not check.stitch(chain_spans):
-            check.diagnose()
-        _untrusted(check, keys)
-        check.check_head()
+        # An untrusted key gets one clear problem: a record-by-record diagnosis (every signature
+        # checked) could only say "bad signature" once per record, slowly.
+        if not _untrusted(check, keys):
+            if not check.stitch(chain_spans):
+                check.diagnose()
+            check.check_head()
         for torn in data.torn:
             check.report.warnings.append(f"Torn last line at {torn}: a writer crashed mid-write; the records "
                                          "before it verify and the next writer start moves it aside.")
@@ -514,15 +516,18 @@ def verify(source: AuditSource, *, full: bool = False, collector: Collector | No
     return result
 
 
-def _untrusted(check: _ChainCheck, keys: KeyRing) -> None:
-    """A chain signed by a key we do not hold: one clear problem instead of a record-by-record list."""
+def _untrusted(check: _ChainCheck, keys: KeyRing) -> bool:
+    """A chain signed by a key we do not hold gets one clear problem; True if so."""
     line = check.data.first_line()
     try:
         kid = parse_line(line).kid if line else None
     except RecordFormatError:
-        return
-    if kid is not None and kid not in keys:
-        check.report.problems = [Problem(
+        return False
+    if kid is None or kid in keys:
+        return False
+    check.report.kid = kid
+    check.report.problems = [Problem(
             chain=check.data.chain_id, kind="untrusted",
             message=f"The chain is signed with key {kid}, which is not among the trusted keys "
                     f"({', '.join(keys.kids()) or 'none'}); its records cannot be verified.")]
+    return True
