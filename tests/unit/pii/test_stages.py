@@ -228,3 +228,38 @@ async def test_typed_placeholder_numbers_are_skipped(make_stages: StageFactory) 
     exchange = chat("Is <PERSON_1> a placeholder? I'm Sarah Connor.")
     await redact_request(redact, exchange)
     assert exchange.messages[0].text == "Is <\u2060PERSON_1> a placeholder? I'm <PERSON_2>."
+
+
+async def test_concurrent_turns_never_share_a_number(make_stages: StageFactory) -> None:
+    """Two requests of one conversation at once give two people two different placeholders."""
+    import asyncio
+
+    redact, _ = make_stages()
+    first, second = chat("I'm Sarah Connor."), chat("My friend is Kyle Reese.")
+    await asyncio.gather(redact_request(redact, first), redact_request(redact, second))
+    tokens = {first.messages[0].text[4:-1], second.messages[0].text[13:-1]}
+    assert tokens == {"<PERSON_1>", "<PERSON_2>"}
+
+
+async def test_a_placeholder_taken_by_another_worker_is_retried(make_stages: StageFactory) -> None:
+    """If another worker stored `<PERSON_1>` between our load and our add, we reload and take the next."""
+    from guard.pii.vault import MemoryVault, VaultEntry
+
+    class Racing(MemoryVault):
+        raced = False
+
+        async def add(self, conversation: str, entries: list[VaultEntry]) -> list[VaultEntry]:  # type: ignore[override]
+            if not self.raced:
+                self.raced = True
+                await super().add(conversation, [VaultEntry("PERSON", "placeholder", "Kyle Reese", "<PERSON_1>",
+                                                            "default", None)])
+            return await super().add(conversation, entries)
+
+    redact, restore = make_stages()
+    redact.vault = Racing()
+    exchange = chat("I'm Sarah Connor.")
+    decision = await redact_request(redact, exchange)
+    assert exchange.messages[0].text == "I'm <PERSON_2>."
+    exchange.response_text = "<PERSON_1> and <PERSON_2>"
+    await restore.on_response(exchange, decision)
+    assert exchange.response_text == "Kyle Reese and Sarah Connor"
