@@ -64,7 +64,7 @@ class Door:
         except UnicodeDecodeError as exc:
             raise BadRequest(f"The request body is not valid UTF-8 (byte {exc.start}).") from None
         try:
-            body = json.loads(text)
+            body = json.loads(text, parse_constant=_reject_constant)
         except json.JSONDecodeError as exc:
             raise BadRequest(
                 f"The request body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
@@ -132,6 +132,11 @@ class Door:
 
 def guard_headers(decision: Decision) -> dict[str, str]:
     return {"X-Guard-Decision": decision.id, "X-Guard-Action": decision.action.value}
+
+
+def _reject_constant(name: str) -> Any:
+    # Python accepts NaN and Infinity, JSON does not: forwarding them would fail on the way upstream.
+    raise BadRequest(f"The request body is not valid JSON: {name} is not a JSON number.")
 
 
 def _check_json_media_type(content_type: str | None) -> None:
