@@ -241,6 +241,10 @@ class JsonlSink:
                              hint="Free disk space or fix permissions; exchanges are refused until then.") from None
         self._size += len(sealed.line)
 
+    def stored(self, sealed: Sealed) -> bool:
+        # A failed write is cut back (or left as a torn, invalid line): never a stored record.
+        return False
+
     def _drop_partial(self, fd: int) -> None:
         """After a failed write (disk full), cut the segment back so no torn line stays in it."""
         try:

@@ -120,6 +120,18 @@ class PostgresSink:
         except psycopg.Error as exc:
             raise _state_error(exc) from None
 
+    def stored(self, sealed: Sealed) -> bool:
+        import psycopg
+
+        try:
+            row = self._connection().execute(
+                "SELECT 1 FROM guard_audit_records WHERE chain_id = %s AND seq = %s AND line = %s LIMIT 1",
+                (sealed.rec["chain"], sealed.seq, sealed.line.decode("utf-8").rstrip("\n")),
+            ).fetchone()
+        except psycopg.Error as exc:
+            raise _state_error(exc) from None
+        return row is not None
+
     def checkpoint(self, head: Head) -> None:
         import psycopg
 

@@ -19,7 +19,7 @@ from guard.audit.canonical import canonical_bytes
 from guard.audit.chain import ChainWriter, Sealed
 from guard.audit.keys import SigningKey, public_pem
 from guard.audit.record import parse_line
-from guard.errors import BadRequest
+from guard.errors import BadRequest, GuardError
 
 if TYPE_CHECKING:
     from guard.audit.sink import AuditSink
@@ -63,6 +63,7 @@ class AuditRecorder:
         self._checkpointed_seq = -1
         self._checkpointed_at = time.monotonic()
         self._closed = False
+        self._uncertain: Sealed | None = None
         self._start()
 
     @property
@@ -82,6 +83,21 @@ class AuditRecorder:
         self._checkpointed_seq = self.chain.seq
         self._checkpointed_at = time.monotonic()
 
+    def _settle_uncertain(self) -> bool:
+        """After a failed write, ask the sink whether that record is stored after all; keep it if so.
+
+        Returns True if it was kept. Raises StateError (and asks again on the next append) while
+        the sink cannot tell, so no record is sealed on top of an unknown state.
+        """
+        pending = self._uncertain
+        if pending is None:
+            return False
+        kept = self.sink.stored(pending)
+        if kept:
+            self.chain.seq, self.chain.last_hash = pending.seq, pending.hash
+        self._uncertain = None
+        return kept
+
     def append(self, kind: str, fields: dict[str, Any]) -> Sealed:
         """Seal and store one record now (synchronous; callers in async code use `record`)."""
         with self._lock:
@@ -89,14 +105,22 @@ class AuditRecorder:
                 from guard.errors import StateError
 
                 raise StateError("The audit recorder is closed.", hint="Record before shutting down.")
+            self._settle_uncertain()
             seq, last_hash = self.chain.seq, self.chain.last_hash
             sealed = self.chain.seal(kind, fields)
             try:
                 self.sink.write(sealed)
             except BaseException:
-                # Not stored, so not part of the chain: the next record must link to the last stored one.
+                # Not stored, so not part of the chain: the next record must link to the last stored
+                # one. A database may have committed it before the link broke: settle that first.
                 self.chain.seq, self.chain.last_hash = seq, last_hash
-                raise
+                self._uncertain = sealed
+                try:
+                    kept = self._settle_uncertain()
+                except GuardError:
+                    kept = False  # cannot tell yet: asked again before the next record
+                if not kept:
+                    raise
             due = (self.chain.seq - self._checkpointed_seq >= self.checkpoint_every
                    or time.monotonic() - self._checkpointed_at >= self.checkpoint_seconds)
             if due:

@@ -31,6 +31,11 @@ class AuditSink(Protocol):
 
     def write(self, sealed: Sealed) -> None: ...
 
+    def stored(self, sealed: Sealed) -> bool:
+        """After `write` raised: is this exact record in storage anyway (a commit whose answer was
+        lost)? Raises StateError while storage cannot be asked."""
+        ...
+
     def checkpoint(self, head: Head) -> None: ...
 
     def find(self, decision_id: str) -> dict[str, Any] | None:

@@ -12,12 +12,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from guard.audit import open_recorder
+from guard.audit.chain import Sealed
 from guard.audit.jsonl import SEGMENT_GLOB, JsonlSink
 from guard.audit.keys import SigningKey
 from guard.audit.recorder import AuditRecorder
 from guard.core.config import GuardSettings
 from guard.core.stage import Recorder
-from guard.errors import BadRequest, ConfigError
+from guard.errors import BadRequest, ConfigError, StateError
 
 from .conftest import make_decision
 from .stores import JsonlStore, check, write_chain
@@ -274,3 +275,50 @@ def test_lookup_finds_old_decisions_in_their_days_segment(tmp_path: Path) -> Non
             segment.write_bytes(b"")  # today's lookup must not depend on it
     assert find_decision(tmp_path, ids[0]) is not None
     assert find_decision(tmp_path, ids[-3]) is None
+
+
+class _LostAckSink(JsonlSink):
+    """Stores the 3rd record but then reports failure, like a database whose commit answer was lost;
+    while `down`, it cannot even be asked."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.writes = 0
+        self.down = False
+        self.lines: list[bytes] = []
+
+    def write(self, sealed: Sealed) -> None:
+        if self.down:
+            raise StateError("down", hint="wait")
+        super().write(sealed)
+        self.lines.append(sealed.line)
+        self.writes += 1
+        if self.writes == 3:
+            self.down = True
+            raise StateError("connection lost after commit", hint="retry")
+
+    def stored(self, sealed: Sealed) -> bool:
+        if self.down:
+            raise StateError("down", hint="wait")
+        return sealed.line in self.lines
+
+
+def test_a_record_committed_before_the_link_broke_stays_in_the_chain(tmp_path: Path) -> None:
+    """After a write whose outcome was unknown, the recorder asks again before sealing the next record."""
+    sink = _LostAckSink(tmp_path)
+    recorder = AuditRecorder(sink, SigningKey.from_private(Ed25519PrivateKey.generate()))
+    recorder.append("event", {"event": {"type": "a", "payload": {}}})
+    with pytest.raises(StateError):
+        recorder.append("event", {"event": {"type": "b", "payload": {}}})  # stored, but reported failed
+    with pytest.raises(StateError):
+        recorder.append("event", {"event": {"type": "c", "payload": {}}})  # still cannot tell: refused
+    sink.down = False
+    recorder.append("event", {"event": {"type": "d", "payload": {}}})
+    recorder.close()
+    from guard.audit.jsonl import JsonlSource
+    from guard.audit.verify import verify
+
+    result = verify(JsonlSource(tmp_path), full=True)
+    assert result.ok, result.all_problems
+    kinds = [line for line in b"".join(sink.lines).split(b"\n") if b'"type":"' in line]
+    assert [k.split(b'"type":"')[1][:1] for k in kinds] == [b"a", b"b", b"d"]
