@@ -35,7 +35,8 @@ def render_markdown(report: dict[str, Any]) -> str:
                                          *[[f"action {a}", totals["by_action"][a]] for a in ACTIONS]])
     series = report["actions_over_time"]
     out += [f"## Exchanges by action over time (per {series['bucket']})", ""]
-    out += _table([series["bucket"], *ACTIONS], [[p["t"], *[p[a] for a in ACTIONS]] for p in series["points"]])
+    out += _table([series["bucket"], *ACTIONS], [[p["t"], *[p[a] for a in ACTIONS]] for p in series["points"]
+                                                 if any(p[a] for a in ACTIONS)])  # quiet buckets omitted
     consent = report["consent"]
     out += ["## Consent decisions and refusals", ""]
     out += _table(["purpose", "allowed", "refused"],
