@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections import OrderedDict
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -17,6 +17,8 @@ from guard.detect.sentences import split_sentences
 __all__ = ["Detector", "ManipulationDetector"]
 
 DETECTOR_NAME = "manipulation"
+# A sentence in its context: text, user-turn cues, pattern tactics, farewell said back, first sentence.
+_Key = tuple[str, tuple[str, ...], frozenset[str], bool, bool]
 PARTIAL_IGNORE_SENTENCES = 2
 
 
@@ -47,11 +49,12 @@ class ManipulationDetector:
         self.model = model
         self.min_score = min_score
         self._ignore = model.tactics.index("exit.ignore") if "exit.ignore" in model.tactics else -1
-        self._margins = lru_cache(maxsize=cache_size)(self._sentence_margins)
+        self._cache: OrderedDict[_Key, FloatArray] = OrderedDict()
+        self._cache_size = cache_size
 
     def clear_cache(self) -> None:
         """Forget cached sentence scores (benchmarks time the uncached path)."""
-        self._margins.cache_clear()
+        self._cache.clear()
 
     async def detect(self, response: str, *, user: str = "", final: bool = True) -> list[Finding]:
         return self.analyze(response, user=user, final=final)
@@ -95,28 +98,46 @@ class ManipulationDetector:
         hits = scan(response) if hits is None else hits
         cues = read_user(user)
         acknowledged = farewell_acknowledged(response)
-        cue_key = tuple(cues.features())
-        rows = []
-        for i, (start, end) in enumerate(spans):
-            tactics = frozenset(h.tactic for h in hits if h.start < end and h.end > start)
-            rows.append(self._margins(response[start:end], cue_key, tactics, acknowledged, i == 0))
-        if not rows:
+        if not spans:
             return np.zeros((0, len(self.model.tactics)), dtype=np.float32)
-        probabilities = self.model.calibrate(np.vstack(rows))
+        probabilities = self.model.calibrate(self._margins(response, spans, hits, cues, acknowledged))
         if self._ignore >= 0 and not goodbye_unanswered(cues, response):
             # exit.ignore means carrying on as if no goodbye was said: impossible without a goodbye,
             # and ruled out once the answer says goodbye back or refers to the leaving at all.
             probabilities[:, self._ignore] = 0.0
         return probabilities
 
-    def _sentence_margins(
-        self, sentence: str, cue_key: tuple[str, ...], tactics: frozenset[str], acknowledged: bool, first: bool
+    def _margins(
+        self, response: str, spans: list[tuple[int, int]], hits: list[PatternHit], cues: Cues, acknowledged: bool
     ) -> FloatArray:
-        cues = _cues_from_key(cue_key)
-        feats = sentence_features(
-            sentence, cues=cues, pattern_tactics=tactics, acknowledged=acknowledged, first=first
-        )
-        return self.model.raw(hash_features(feats, self.model.buckets))
+        """Margins per sentence; sentences seen before in the same context come from the cache.
+
+        Streaming re-scores the answer so far at every sentence end; the cache keeps that linear.
+        """
+        cue_key = tuple(cues.features())
+        keys: list[_Key] = []
+        for i, (start, end) in enumerate(spans):
+            tactics = frozenset(h.tactic for h in hits if h.start < end and h.end > start)
+            keys.append((response[start:end], cue_key, tactics, acknowledged, i == 0))
+        rows: list[FloatArray | None] = [self._cache.get(key) for key in keys]
+        missing = [n for n, row in enumerate(rows) if row is None]
+        if missing:
+            hashed = []
+            for n in missing:
+                sentence, _, tactics, _, first = keys[n]
+                feats = sentence_features(
+                    sentence, cues=cues, pattern_tactics=tactics, acknowledged=acknowledged, first=first
+                )
+                hashed.append(hash_features(feats, self.model.buckets))
+            for n, margins in zip(missing, self.model.raw_batch(hashed), strict=True):
+                rows[n] = margins
+                self._remember(keys[n], margins)
+        return np.vstack([row for row in rows if row is not None])
+
+    def _remember(self, key: _Key, margins: FloatArray) -> None:
+        self._cache[key] = margins
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
 
 
 def _cues_from_key(key: tuple[str, ...]) -> Cues:

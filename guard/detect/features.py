@@ -46,8 +46,9 @@ def sentence_features(
     tokens = _TOKEN.findall(text)
     ngrams: set[str] = {"w:" + tok for tok in tokens}
     ngrams.update("b:" + a + "_" + b for a, b in pairwise(tokens))
-    padded = " " + " ".join(tokens) + " "
-    ngrams.update("c:" + padded[i : i + 4] for i in range(len(padded) - 3))
+    # Character 5-grams inside longer words only (stems: "abandon|ed", "lonel|y"): most of the
+    # benefit of character n-grams at a third of their number.
+    ngrams.update("c:" + tok[i : i + 5] for tok in tokens if len(tok) > 5 for i in range(len(tok) - 4))
     generic: set[str] = {"P:" + tactic for tactic in pattern_tactics}
     lexical = lexicon_features(text)
     generic.update(lexical)
