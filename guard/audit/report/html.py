@@ -20,7 +20,8 @@ padding-bottom:.2rem}
 table{border-collapse:collapse;width:100%;margin:.6rem 0}th,td{border:1px solid #d5d9e0;padding:.3rem .5rem;
 text-align:left;vertical-align:top}th{background:#f2f4f7}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .chart{max-width:100%;height:auto}
-.regulations td:first-child{white-space:nowrap;font-weight:600}.empty{color:#5b6372;font-style:italic}code{font-size:.9em}
+.regulations td:first-child{white-space:nowrap;font-weight:600}
+.empty{color:#5b6372;font-style:italic}code{font-size:.9em}
 @media print{body{margin:0;max-width:none;font-size:11px}h2{break-after:avoid}table,svg,.keep{break-inside:avoid}
 a{color:inherit;text-decoration:none}}
 """
