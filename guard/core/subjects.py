@@ -24,11 +24,20 @@ def load_or_create_key(path: Path, *, size: int = 32) -> bytes:
             return key
         path.parent.mkdir(parents=True, exist_ok=True)
         key = secrets.token_bytes(size)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(key)
+        # Write a private temporary file, then link it into place: the key file appears complete or
+        # not at all, so a worker starting at the same moment never reads a half-written key.
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(key)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.link(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
         return key
-    except FileExistsError:  # another worker created it between our check and open
+    except FileExistsError:  # another worker linked its key first: use that one
         return path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"Cannot read or create the key file {path}: {exc.strerror}.",
