@@ -322,3 +322,15 @@ def test_a_record_committed_before_the_link_broke_stays_in_the_chain(tmp_path: P
     assert result.ok, result.all_problems
     kinds = [line for line in b"".join(sink.lines).split(b"\n") if b'"type":"' in line]
     assert [k.split(b'"type":"')[1][:1] for k in kinds] == [b"a", b"b", b"d"]
+
+
+def test_workers_starting_together_share_one_default_key(settings: GuardSettings) -> None:
+    """Several writers creating the default key at once all end up with the same, complete key."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from guard.audit import open_signing_key_for
+
+    with ThreadPoolExecutor(8) as pool:
+        kids = set(pool.map(lambda _: open_signing_key_for(settings).kid, range(16)))
+    assert len(kids) == 1
+    assert not list(Path(settings.data_dir).glob(".*.tmp"))
