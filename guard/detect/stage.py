@@ -61,7 +61,11 @@ class InspectStage(BaseStage):
     def on_stream(self, exchange: Exchange, decision: Decision) -> ChunkFilter | None:
         if not self.enabled:
             return None
-        return StreamInspector(self, exchange.last_user_text(), decision)
+        return self.on_stream_for(user=exchange.last_user_text(), decision=decision)
+
+    def on_stream_for(self, *, user: str, decision: Decision) -> StreamInspector:
+        """A stream filter for an answer to `user` (what `on_stream` returns, without an Exchange)."""
+        return StreamInspector(self, user, decision)
 
     async def inspect(self, text: str, user: str, decision: Decision, *, final: bool) -> list[Finding]:
         """Run the detectors on `text`; append the findings not already in the decision; return them."""
