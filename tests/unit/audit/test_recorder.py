@@ -334,3 +334,12 @@ def test_workers_starting_together_share_one_default_key(settings: GuardSettings
         kids = set(pool.map(lambda _: open_signing_key_for(settings).kid, range(16)))
     assert len(kids) == 1
     assert not list(Path(settings.data_dir).glob(".*.tmp"))
+
+
+def test_fsync_mode_writes_a_verifiable_chain(settings: GuardSettings) -> None:
+    """With audit.fsync every record and checkpoint is flushed to disk; the chain is the same."""
+    durable = _audit(settings, fsync=True, checkpoint_every=2)
+    write_chain(durable, 5)
+    result = check(durable, full=True)
+    assert result.ok
+    assert result.records == 7
