@@ -46,6 +46,9 @@ def report(
         except ValueError as exc:
             err_console.print(f"[bold red]error:[/] {exc}")
             raise typer.Exit(2) from None
+        if source and not source.startswith(("postgresql://", "postgres://")) and not Path(source).is_dir():
+            err_console.print(f"[bold red]error:[/] {source} is not an audit directory.")
+            raise typer.Exit(2)
         document = build_report(open_source(settings, source), since=since, until=until, tenant=tenant, full=full,
                                 workers=workers or os.cpu_count() or 1)
     text = render(document, fmt.value)

@@ -273,3 +273,9 @@ def test_html_warns_at_the_top_when_verification_failed(logged: GuardSettings) -
     store.rewrite(chain, lines[:2] + lines[3:])
     page = render(build_report(open_source(logged)), "html")
     assert page.index("did not verify") < page.index('id="summary"')
+
+
+def test_cli_refuses_a_missing_source(app: typer.Typer, tmp_path: Path) -> None:
+    """--source naming no directory is a usage error (exit 2), not an empty report."""
+    result = runner.invoke(app, ["report", "--source", str(tmp_path / "nowhere"), "--format", "json"])
+    assert result.exit_code == 2
