@@ -17,6 +17,7 @@ OPA's `bundles` configuration at it (deploy/opa/opa.yaml).
 from __future__ import annotations
 
 import argparse
+import gzip
 import io
 import json
 import sys
@@ -54,14 +55,15 @@ def write_bundle(policy_dir: Path, out: Path) -> dict[str, Any]:
     files = bundle_files(policy_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
         for name in sorted(files):
             info = tarfile.TarInfo(name="/" + name)
             info.size = len(files[name])
             info.mtime = 0  # reproducible: the same pack gives the same tarball
             info.mode = 0o644
             tar.addfile(info, io.BytesIO(files[name]))
-    out.write_bytes(buffer.getvalue())
+    # gzip's header carries a timestamp too: pin it, or two builds of one pack would differ.
+    out.write_bytes(gzip.compress(buffer.getvalue(), mtime=0))
     manifest: dict[str, Any] = json.loads(files[".manifest"])
     return manifest
 

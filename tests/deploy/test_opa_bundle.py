@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import tarfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ def test_the_bundle_is_reproducible(tmp_path: Path) -> None:
     """The same pack gives byte-identical tarballs (stable digests for caches and signatures)."""
     build = builder()
     build.write_bundle(ROOT / "policies", tmp_path / "a.tar.gz")
+    time.sleep(1.1)  # a timestamp anywhere in the archive would now differ
     build.write_bundle(ROOT / "policies", tmp_path / "b.tar.gz")
     assert (tmp_path / "a.tar.gz").read_bytes() == (tmp_path / "b.tar.gz").read_bytes()
 
