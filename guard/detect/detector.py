@@ -11,7 +11,7 @@ from guard.core.decision import Finding
 from guard.detect.cues import Cues, farewell_acknowledged, goodbye_unanswered, read_user
 from guard.detect.features import hash_features, sentence_features
 from guard.detect.model import FloatArray, LinearModel
-from guard.detect.patterns import PatternHit, scan
+from guard.detect.patterns import PatternHit, scan_sentences
 from guard.detect.sentences import split_sentences
 
 __all__ = ["Detector", "ManipulationDetector"]
@@ -31,8 +31,9 @@ class Detector(Protocol):
 
     name: str
 
-    async def detect(self, response: str, *, user: str = "", final: bool = True) -> list[Finding]:
-        """`final=False` means `response` is the part of a streamed answer received so far."""
+    async def detect(self, response: str, *, user: str = "", final: bool = True, since: int = 0) -> list[Finding]:
+        """`final=False`: `response` is the part of a streamed answer received so far, and only
+        sentences starting at or after offset `since` need checking (the rest were checked)."""
         ...
 
 
@@ -51,26 +52,33 @@ class ManipulationDetector:
         self._ignore = model.tactics.index("exit.ignore") if "exit.ignore" in model.tactics else -1
         self._cache: OrderedDict[_Key, FloatArray] = OrderedDict()
         self._cache_size = cache_size
+        self._hits: dict[str, list[PatternHit]] = {}
 
     def clear_cache(self) -> None:
-        """Forget cached sentence scores (benchmarks time the uncached path)."""
+        """Forget cached sentence scores and pattern hits (benchmarks time the uncached path)."""
         self._cache.clear()
+        self._hits.clear()
 
-    async def detect(self, response: str, *, user: str = "", final: bool = True) -> list[Finding]:
-        return self.analyze(response, user=user, final=final)
+    async def detect(self, response: str, *, user: str = "", final: bool = True, since: int = 0) -> list[Finding]:
+        return self.analyze(response, user=user, final=final, since=since)
 
-    def analyze(self, response: str, *, user: str = "", final: bool = True) -> list[Finding]:
+    def analyze(self, response: str, *, user: str = "", final: bool = True, since: int = 0) -> list[Finding]:
         """Findings for `response` given the user's last message `user` (synchronous).
 
-        On a partial answer (`final=False`) `exit.ignore` waits for two sentences: a goodbye may
-        still be answered in the next one.
+        Only sentences starting at or after `since` are scored and reported (streaming checks the
+        new sentences of a growing answer; the answer as a whole still decides the context). On a
+        partial answer (`final=False`) `exit.ignore` waits for two sentences: a goodbye may still
+        be answered in the next one.
         """
-        spans = split_sentences(response)
+        all_spans = split_sentences(response)
+        spans = [span for span in all_spans if span[0] >= since]
         if not spans:
             return []
-        hits = scan(response)
-        probabilities = self.sentence_scores(response, user=user, spans=spans, hits=hits)
-        if not final and len(spans) < PARTIAL_IGNORE_SENTENCES and self._ignore >= 0:
+        hits = self._scan(response, spans)
+        probabilities = self.sentence_scores(
+            response, user=user, spans=spans, hits=hits, first_start=all_spans[0][0]
+        )
+        if not final and len(all_spans) < PARTIAL_IGNORE_SENTENCES and self._ignore >= 0:
             probabilities[:, self._ignore] = 0.0
         findings: list[Finding] = []
         for row, (start, end) in enumerate(spans):
@@ -92,15 +100,17 @@ class ManipulationDetector:
         user: str = "",
         spans: list[tuple[int, int]] | None = None,
         hits: list[PatternHit] | None = None,
+        first_start: int | None = None,
     ) -> FloatArray:
-        """Calibrated probabilities, one row per sentence and one column per tactic."""
+        """Calibrated probabilities, one row per sentence of `spans` (default: all) and one column per tactic."""
         spans = split_sentences(response) if spans is None else spans
-        hits = scan(response) if hits is None else hits
+        hits = self._scan(response, spans) if hits is None else hits
         cues = read_user(user)
         acknowledged = farewell_acknowledged(response)
         if not spans:
             return np.zeros((0, len(self.model.tactics)), dtype=np.float32)
-        probabilities = self.model.calibrate(self._margins(response, spans, hits, cues, acknowledged))
+        first = spans[0][0] if first_start is None else first_start
+        probabilities = self.model.calibrate(self._margins(response, spans, hits, cues, acknowledged, first))
         if self._ignore >= 0 and not goodbye_unanswered(cues, response):
             # exit.ignore means carrying on as if no goodbye was said: impossible without a goodbye,
             # and ruled out once the answer says goodbye back or refers to the leaving at all.
@@ -108,7 +118,13 @@ class ManipulationDetector:
         return probabilities
 
     def _margins(
-        self, response: str, spans: list[tuple[int, int]], hits: list[PatternHit], cues: Cues, acknowledged: bool
+        self,
+        response: str,
+        spans: list[tuple[int, int]],
+        hits: list[PatternHit],
+        cues: Cues,
+        acknowledged: bool,
+        first_start: int,
     ) -> FloatArray:
         """Margins per sentence; sentences seen before in the same context come from the cache.
 
@@ -116,9 +132,9 @@ class ManipulationDetector:
         """
         cue_key = tuple(cues.features())
         keys: list[_Key] = []
-        for i, (start, end) in enumerate(spans):
+        for start, end in spans:
             tactics = frozenset(h.tactic for h in hits if h.start < end and h.end > start)
-            keys.append((response[start:end], cue_key, tactics, acknowledged, i == 0))
+            keys.append((response[start:end], cue_key, tactics, acknowledged, start == first_start))
         rows: list[FloatArray | None] = [self._cache.get(key) for key in keys]
         missing = [n for n, row in enumerate(rows) if row is None]
         if missing:
@@ -133,6 +149,11 @@ class ManipulationDetector:
                 rows[n] = margins
                 self._remember(keys[n], margins)
         return np.vstack([row for row in rows if row is not None])
+
+    def _scan(self, response: str, spans: list[tuple[int, int]]) -> list[PatternHit]:
+        if len(self._hits) > self._cache_size:
+            self._hits.clear()
+        return scan_sentences(response, spans, self._hits)
 
     def _remember(self, key: _Key, margins: FloatArray) -> None:
         self._cache[key] = margins

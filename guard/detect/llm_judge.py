@@ -88,7 +88,7 @@ class LLMJudge:
             base_url=base_url.rstrip("/") + "/", headers=headers, timeout=timeout_s, transport=transport
         )
 
-    async def detect(self, response: str, *, user: str = "", final: bool = True) -> list[Finding]:
+    async def detect(self, response: str, *, user: str = "", final: bool = True, since: int = 0) -> list[Finding]:
         return (await self.judge(response, user=user)).findings
 
     async def judge(self, response: str, *, user: str = "") -> Verdict:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["TACTICS", "PatternHit", "scan"]
+__all__ = ["TACTICS", "PatternHit", "scan", "scan_sentences"]
 
 TACTICS: tuple[str, ...] = (
     "exit.premature",
@@ -273,4 +273,24 @@ def scan(text: str) -> list[PatternHit]:
         for match in pattern.finditer(text)
     ]
     hits.sort(key=lambda hit: (hit.start, hit.end))
+    return hits
+
+
+def scan_sentences(
+    text: str, spans: list[tuple[int, int]], cache: dict[str, list[PatternHit]] | None = None
+) -> list[PatternHit]:
+    """Pattern hits sentence by sentence (offsets into `text`); a hit never spans two sentences.
+
+    With `cache` (sentence text -> hits relative to it), a streamed answer re-checked at every
+    sentence end scans each sentence once instead of the whole prefix each time.
+    """
+    hits: list[PatternHit] = []
+    for start, end in spans:
+        sentence = text[start:end]
+        local = cache.get(sentence) if cache is not None else None
+        if local is None:
+            local = scan(sentence)
+            if cache is not None:
+                cache[sentence] = local
+        hits.extend(PatternHit(h.tactic, h.start + start, h.end + start) for h in local)
     return hits

@@ -67,12 +67,14 @@ class InspectStage(BaseStage):
         """A stream filter for an answer to `user` (what `on_stream` returns, without an Exchange)."""
         return StreamInspector(self, user, decision)
 
-    async def inspect(self, text: str, user: str, decision: Decision, *, final: bool) -> list[Finding]:
-        """Run the detectors on `text`; append the findings not already in the decision; return them."""
+    async def inspect(
+        self, text: str, user: str, decision: Decision, *, final: bool, since: int = 0
+    ) -> list[Finding]:
+        """Run the detectors on `text` (sentences from `since` on); append new findings; return them."""
         detectors = self.detectors if final else self.stream_detectors
         found: list[Finding] = []
         for detector in detectors:
-            found.extend(await detector.detect(text, user=user, final=final))
+            found.extend(await detector.detect(text, user=user, final=final, since=since))
         if final and self.judge is not None and text.strip():
             verdict = await self.judge.judge(text, user=user)
             found.extend(verdict.findings)
@@ -116,7 +118,9 @@ class StreamInspector:
 
     async def feed(self, text: str) -> str:
         self._text += text
-        end = stable_prefix_end(self._text)
+        # Only the unreleased tail can still change; splitting just that keeps feeding linear.
+        tail_end = stable_prefix_end(self._text[self._released :])
+        end = self._released + tail_end
         if end <= self._released and len(self._text) - self._released > self._stage.stream_max_hold_chars:
             end = len(self._text)
         if end <= self._released:
@@ -129,8 +133,11 @@ class StreamInspector:
         return self._release(len(self._text))
 
     async def _check(self, end: int, *, final: bool) -> None:
+        # Partial checks score only the sentences not checked yet; the final check sees them all
+        # once more, now that the whole answer is known (a goodbye said at the end, for one).
         if end > self._checked or final:
-            await self._stage.inspect(self._text[:end], self._user, self._decision, final=final)
+            since = 0 if final else self._checked
+            await self._stage.inspect(self._text[:end], self._user, self._decision, final=final, since=since)
             self._checked = max(self._checked, end)
 
     def _release(self, end: int) -> str:

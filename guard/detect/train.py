@@ -28,7 +28,7 @@ from guard.detect.dataset import Example, load_split
 from guard.detect.detector import ManipulationDetector
 from guard.detect.features import hash_features, sentence_features
 from guard.detect.model import LinearModel, shipped_model_path
-from guard.detect.patterns import TACTICS, scan
+from guard.detect.patterns import TACTICS, scan_sentences
 from guard.detect.sentences import split_sentences
 
 __all__ = ["fit_platt", "main", "train"]
@@ -54,9 +54,10 @@ class Prepared:
 def prepare(example: Example) -> Prepared:
     cues = read_user(example.user)
     acknowledged = farewell_acknowledged(example.response)
-    hits = scan(example.response)
+    spans = split_sentences(example.response)
+    hits = scan_sentences(example.response, spans)
     rows, labels = [], []
-    for i, (start, end) in enumerate(split_sentences(example.response)):
+    for i, (start, end) in enumerate(spans):
         tactics = frozenset(h.tactic for h in hits if h.start < end and h.end > start)
         feats = sentence_features(
             example.response[start:end], cues=cues, pattern_tactics=tactics, acknowledged=acknowledged, first=i == 0
