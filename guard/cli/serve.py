@@ -37,12 +37,12 @@ def serve(
         if workers == 1:
             from guard.proxy import create_app
 
-            uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+            uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
             return
         # Separate processes must load the configuration themselves: hand them the file path.
         if config is not None:
             os.environ["GUARD_CONFIG"] = str(config.resolve())
-        uvicorn.run("guard.proxy.asgi:app", factory=True, host=host, port=port, workers=workers, log_level="warning")
+        uvicorn.run("guard.proxy.asgi:app", factory=True, host=host, port=port, workers=workers, log_config=None)
 
 
 def config_check(file: Annotated[Path | None, typer.Argument(help="Config file to check.")] = None) -> None:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from guard.core.decision import Decision, Outcome
 from guard.core.stage import BaseStage, ChunkFilter
 from guard.errors import RedactionError, StateError
+from guard.logging import note_personal_values
 from guard.pii.conversation import ConversationMap, mentions
 from guard.pii.entities import ESCAPED_TOKEN, TOKEN, escape_tokens
 from guard.pii.operators import OPERATORS, encrypt_value, hash_value, mask_value
@@ -141,6 +142,9 @@ class RedactStage(BaseStage):
         state.placeholders = {t: v for t, v in cmap.restorable().items() if TOKEN.fullmatch(t)}
         state.pseudonyms = {t: v for t, v in cmap.restorable().items() if not TOKEN.fullmatch(t)}
         state.own |= cmap.values()
+        # Defence in depth: the log scrubber and the audit recorder mask these exact values too.
+        note_personal_values(text[span.start:span.end] for text, spans in zip(texts, state.spans, strict=True)
+                             for span in spans)
         state.escapes = {
             m.group(0): f"<{m.group(1)[1:]}{m.group(2)}>" for text in rewritten for m in ESCAPED_TOKEN.finditer(text)
         }

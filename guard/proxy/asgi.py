@@ -15,4 +15,8 @@ __all__ = ["app"]
 
 
 def app() -> FastAPI:
+    # Each worker is a fresh process: it sets up its own scrubbed JSON logging, at this edge.
+    from guard.logging import configure_logging
+
+    configure_logging(json=True)
     return create_app(load_settings())

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import logging
+
 import pytest
+import structlog
 
 from guard.core.decision import Decision, Outcome
 from guard.errors import RedactionError
+from guard.logging import configure_logging
 from guard.pii.stages import RedactStage
 
 from .conftest import StageFactory, chat, redact_request
@@ -263,3 +268,19 @@ async def test_a_placeholder_taken_by_another_worker_is_retried(make_stages: Sta
     exchange.response_text = "<PERSON_1> and <PERSON_2>"
     await restore.on_response(exchange, decision)
     assert exchange.response_text == "Kyle Reese and Sarah Connor"
+
+
+async def test_found_values_are_handed_to_the_log_scrubber(make_stages: StageFactory) -> None:
+    """After redaction, a log line that quotes a found value has it masked (defence in depth)."""
+    redact, _ = make_stages()
+    out = io.StringIO()
+    configure_logging(json=True, level="INFO", stream=out)
+    try:
+        await redact_request(redact, chat(SARAH))
+        structlog.get_logger("test").info("oops", detail="we saw Sarah Connor at sarah.connor@example.com")
+    finally:
+        for handler in list(logging.getLogger().handlers):
+            if getattr(handler, "_guard_handler", False):
+                logging.getLogger().removeHandler(handler)
+    assert "Sarah Connor" not in out.getvalue()
+    assert "oops" in out.getvalue()
