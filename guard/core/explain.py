@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["LANGUAGES", "explain", "phrase"]
 
 _MAX_REASONS = 3
+_OUTPUT_PREFIX = "output:"
 
 _PHRASES: dict[str, dict[str, str]] = {
     "en": {
@@ -29,6 +30,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "denied": "This request was not sent to the AI model.",
         "error": "This request could not be completed safely, so it was stopped.",
         "hidden": "Personal details were hidden from the AI model: {items}.",
+        "removed": "Other people's personal details were removed from the answer: {items}.",
         "why": "Why: {reasons}.",
         "more": "and {n} more",
         "detected": "Detected: {items}.",
@@ -41,6 +43,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "denied": "Diese Anfrage wurde nicht an das KI-Modell gesendet.",
         "error": "Diese Anfrage konnte nicht sicher ausgeführt werden und wurde gestoppt.",
         "hidden": "Persönliche Angaben wurden vor dem KI-Modell verborgen: {items}.",
+        "removed": "Persönliche Angaben anderer Personen wurden aus der Antwort entfernt: {items}.",
         "why": "Grund: {reasons}.",
         "more": "und {n} weitere",
         "detected": "Erkannt: {items}.",
@@ -53,6 +56,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "denied": "Cette demande n'a pas été envoyée au modèle d'IA.",
         "error": "Cette demande n'a pas pu être traitée en toute sécurité ; elle a été arrêtée.",
         "hidden": "Des données personnelles ont été masquées au modèle d'IA : {items}.",
+        "removed": "Des données personnelles de tiers ont été retirées de la réponse : {items}.",
         "why": "Motif : {reasons}.",
         "more": "et {n} autre(s)",
         "detected": "Détecté : {items}.",
@@ -65,6 +69,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "denied": "Esta solicitud no se envió al modelo de IA.",
         "error": "Esta solicitud no pudo completarse de forma segura y se detuvo.",
         "hidden": "Se ocultaron datos personales al modelo de IA: {items}.",
+        "removed": "Se eliminaron de la respuesta datos personales de otras personas: {items}.",
         "why": "Motivo: {reasons}.",
         "more": "y {n} más",
         "detected": "Detectado: {items}.",
@@ -77,6 +82,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "denied": "このリクエストはAIモデルに送信されませんでした。",
         "error": "このリクエストは安全に処理できなかったため、停止されました。",
         "hidden": "個人情報はAIモデルから隠されました：{items}。",
+        "removed": "他の人の個人情報は回答から削除されました：{items}。",
         "why": "理由：{reasons}。",
         "more": "ほか{n}件",
         "detected": "検出：{items}。",
@@ -180,10 +186,14 @@ def _list(items: list[str], language: str) -> str:
 def _user_text(decision: Decision) -> str:
     language = _language(decision)
     sentences = [_headline(decision, language)]
-    if decision.redactions:
-        items = ", ".join(f"{_named(_ENTITIES, kind, language)} ({count})"
-                          for kind, count in sorted(decision.redactions.items()))
-        sentences.append(phrase("hidden", language).format(items=items))
+    # Counts named `output:TYPE` are other people's data taken out of the answer, not the user's
+    # own data kept from the model: they get their own sentence.
+    for key, prefix in (("hidden", ""), ("removed", _OUTPUT_PREFIX)):
+        counts = sorted((kind.removeprefix(prefix), count) for kind, count in decision.redactions.items()
+                        if kind.startswith(_OUTPUT_PREFIX) == bool(prefix))
+        if counts:
+            items = ", ".join(f"{_named(_ENTITIES, kind, language)} ({count})" for kind, count in counts)
+            sentences.append(phrase(key, language).format(items=items))
     reasons = [f"{r.message.rstrip('.。')} ({r.citation})" if r.citation else r.message.rstrip(".。")
                for r in decision.reasons]
     if reasons:

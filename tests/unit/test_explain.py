@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -105,3 +107,13 @@ def test_explanations_never_contain_the_subject(subject: str, conversation: str)
     for value in (subject, conversation):
         assert value not in text.user
         assert value not in text.operator
+
+
+def test_other_peoples_data_removed_from_the_answer_is_told_apart_from_hidden_input() -> None:
+    """`output:TYPE` counts read as removed from the answer, not as hidden from the model."""
+    decision = Decision(context=Context(locale="en"))
+    decision.redactions = Counter({"EMAIL_ADDRESS": 1, "output:PHONE_NUMBER": 2})
+    text = decision.explain().user
+    assert "hidden from the AI model: email address (1)" in text
+    assert "removed from the answer: phone number (2)" in text
+    assert "output:" not in text
