@@ -135,6 +135,7 @@ class JudgeFilter:
         self._started = False
         self._flagged: list[Finding] = []
         self._texts: dict[str, str] | None = None
+        self._released: list[str] = []  # answer text let through so far (without prefix/suffix)
 
     async def _get_texts(self) -> dict[str, str]:
         if self._texts is None:
@@ -154,6 +155,15 @@ class JudgeFilter:
             self._decision.stage(self._stage.name).outcome = Outcome.CHANGED
         return prefix
 
+    async def _block(self, verdict: Verdict) -> None:
+        decision = self._decision
+        decision.escalate(Action.BLOCK)
+        decision.stage(self._stage.name).outcome = Outcome.DENIED
+        texts = await self._get_texts()
+        message = self._stage.safe_response(decision, verdict, texts) + crisis_suffix(decision, texts)
+        raise OutputBlocked(message, decision=decision,
+                            hint="The decision document explains which rule blocked the answer.")
+
     async def _judge_new_findings(self) -> None:
         decision = self._decision
         if len(decision.findings) <= self._seen:
@@ -161,12 +171,7 @@ class JudgeFilter:
         self._seen = len(decision.findings)
         verdict = await self._stage.verdict(decision)
         if verdict.action is Action.BLOCK:
-            decision.escalate(Action.BLOCK)
-            decision.stage(self._stage.name).outcome = Outcome.DENIED
-            texts = await self._get_texts()
-            message = self._stage.safe_response(decision, verdict, texts) + crisis_suffix(decision, texts)
-            raise OutputBlocked(message, decision=decision,
-                                hint="The decision document explains which rule blocked the answer.")
+            await self._block(verdict)
         if verdict.action is Action.REWRITE:
             decision.escalate(Action.REWRITE)
             self._flagged = verdict.flagged
@@ -185,11 +190,16 @@ class JudgeFilter:
                 if removed:
                     text = kept + (" " if kept and not kept.endswith((" ", "\n")) else "")
                     self._decision.stage(self._stage.name).outcome = Outcome.CHANGED
+        self._released.append(text)
         return prefix + text
 
     async def flush(self) -> str:
         prefix = await self._start()
         await self._judge_new_findings()
+        if self._flagged and not answers_something("".join(self._released)):
+            # As for a complete answer: a rewrite that leaves nothing to say becomes a block.
+            self._decision.stage(self._stage.name).rule_ids.append("output.rewrite_left_nothing")
+            await self._block(Verdict(Action.BLOCK, [], self._flagged))
         texts = await self._get_texts()
         suffix = crisis_suffix(self._decision, texts)
         if suffix:

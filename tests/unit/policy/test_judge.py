@@ -251,3 +251,15 @@ async def test_a_known_conversation_is_not_disclosed_again_when_history_is_not_r
         texts.append(exchange.response_text)
     assert texts[0].startswith("You are talking to an AI system")
     assert texts[1] == "Hello."
+
+
+async def test_a_stream_rewrite_that_leaves_nothing_becomes_a_block(make_stages: Stages) -> None:
+    """When every sentence of a streamed answer is cut, the end of the stream blocks instead of going silent."""
+    admit, judge = make_stages()
+    exchange = _exchange(region="US-TX")
+    decision = await _admitted(admit, exchange)
+    with pytest.raises(OutputBlocked) as caught:
+        await _stream(judge, exchange, decision, [(FOMO, [Finding("manipulation", "exit.fomo", 0.9, 0, len(FOMO))])])
+    assert "exit.fomo" in caught.value.message
+    assert decision.action is Action.BLOCK
+    assert "output.rewrite_left_nothing" in decision.stages["judge"].rule_ids
