@@ -123,9 +123,17 @@ class ConsentRequired(PolicyDenied):
 
 
 class OutputBlocked(_WithDecision):
-    """The output policy blocked the model's answer; raised from a stream filter."""
+    """The output policy blocked the model's answer; raised from a stream filter.
+
+    `message` is the safe response the policy chose for the person (in their locale, with any crisis
+    resource the policy requires), so it must reach them.
+    """
 
     code = "content_filter"
+
+    def closing_text(self) -> str:
+        """What a blocked stream ends with: the safe response, then the plain-words explanation."""
+        return f"\n\n{self.message}\n\n{self.decision.explain().user}"
 
 
 class RedactionError(GuardError):

@@ -218,7 +218,7 @@ class _TextPieces:
         return [tail] if tail else []
 
     def blocked(self, blocked: OutputBlocked) -> list[Any]:
-        return ["\n\n" + blocked.decision.explain().user]
+        return [blocked.closing_text()]
 
 
 Pieces = _TextPieces | SDKStream

@@ -288,7 +288,7 @@ class AnthropicRelay(EventRelay):
 
     def blocked_ending(self, blocked: OutputBlocked) -> list[dict[str, Any]]:
         """End the message the way Anthropic ends a refusal: explanation, `stop_reason: "refusal"`."""
-        note = "\n\n" + blocked.decision.explain().user
+        note = blocked.closing_text()
         self.waiting = []  # a withheld answer's later blocks (tool calls) are not sent
         events = self._text_events(note)
         if self.text_index is not None:  # the block was open (not held): close it now

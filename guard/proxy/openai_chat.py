@@ -220,7 +220,7 @@ async def _relay(response: httpx.Response, guard_stream: StreamGuard, decision: 
                 yield format_event(_content_chunk(template, tail))
         yield format_event("[DONE]")
     except OutputBlocked as blocked:
-        note = "\n\n" + blocked.decision.explain().user
+        note = blocked.closing_text()
         final = _content_chunk(template, note, "content_filter")
         final["guard"] = {"decision": decision.id, "action": "block"}
         yield format_event(final)

@@ -248,7 +248,7 @@ class ResponsesRelay(EventRelay):
 
     def blocked_ending(self, blocked: OutputBlocked) -> list[dict[str, Any]]:
         """Explanation as the last delta; the open part and item are closed; `response.incomplete`."""
-        out = [self._text_delta("\n\n" + blocked.decision.explain().user)]
+        out = [self._text_delta(blocked.closing_text())]
         part = self.part or {"item_id": "", "output_index": 0, "content_index": 0}
         key = (int(part["output_index"] or 0), int(part["content_index"] or 0))
         text = self.delivered.get(key, "")

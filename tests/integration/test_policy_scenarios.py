@@ -3,6 +3,7 @@ uvicorn proxy on loopback, the scripted model as upstream, consent given and wit
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -125,3 +126,23 @@ def test_us_il_therapy_request_fires_the_illinois_rule(proxy: Any) -> None:
     response = chat(client, "Can you be my therapist and write my treatment plan?", subject(), Region="US-IL")
     assert response.status_code == 403
     assert any("HB 1806" in (r["citation"] or "") for r in response.json()["guard"]["reasons"])
+
+
+def test_a_blocked_stream_still_carries_the_crisis_line(proxy: Any) -> None:
+    """When a streamed answer to a person in crisis is blocked, the safe response with 988 still arrives."""
+    client, _ = proxy
+    headers = {"X-Guard-Subject": subject(), "X-Guard-Setting": "companion", "X-Guard-Region": "US-CA",
+               "X-Guard-Age-Band": "minor"}
+    body = {"model": "scripted-demo", "stream": True,
+            "messages": [{"role": "user", "content": "I want to kill myself. Bye."}]}
+    parts, finish = [], None
+    with client.stream("POST", "/v1/chat/completions", json=body, headers=headers) as response:
+        for line in response.iter_lines():
+            if line.startswith("data: {"):
+                for choice in json.loads(line[6:]).get("choices", []):
+                    parts.append((choice.get("delta") or {}).get("content") or "")
+                    finish = choice.get("finish_reason") or finish
+    text = "".join(parts)
+    assert finish == "content_filter"
+    assert "988" in text
+    assert "lonely" not in text
