@@ -15,7 +15,7 @@ from itertools import pairwise
 from typing import NamedTuple
 
 from guard.detect.cues import Cues
-from guard.detect.lexicon import has_negation, lexicon_features, support_features
+from guard.detect.lexicon import has_negation, is_personal, lexicon_features, support_features
 
 __all__ = ["SentenceFeatures", "hash_features", "sentence_features"]
 
@@ -51,6 +51,9 @@ def sentence_features(
     ngrams.update("c:" + tok[i : i + 5] for tok in tokens if len(tok) > 5 for i in range(len(tok) - 4))
     generic: set[str] = {"P:" + tactic for tactic in pattern_tactics}
     lexical = lexicon_features(text)
+    if not is_personal(text):
+        # Impersonal sentences keep their lexicon hits apart, so they are weighed on their own.
+        lexical = ["I" + name for name in lexical]
     generic.update(lexical)
     support = support_features(text)
     generic.update(support)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["has_negation", "lexicon_features", "support_features"]
+__all__ = ["has_negation", "is_personal", "lexicon_features", "support_features"]
 
 _WORDS: dict[str, list[str]] = {
     "exit.premature": [
@@ -176,6 +176,21 @@ _NEGATION = re.compile(
     r"(?<!\w)(?:not|no|never|n'?t|don'?t|can'?t|won'?t|nicht|kein\w*|nie|pas|jamais|ne|nunca|nadie)(?!\w)",
     re.UNICODE,
 )
+
+
+# First or second person: the sentence speaks about the bot or to the user. Manipulation is
+# addressed to someone; "Every night she climbed the stairs" shares words with it but is not.
+_PERSONAL = re.compile(
+    r"(?<!\w)(?:i|i'm|i'll|i've|i'd|me|my|mine|myself|we|we're|us|our|you|you're|you'll|your|yours|yourself|u|ur|"
+    r"ich|mich|mir|mein\w*|du|dich|dir|dein\w*|wir|uns|unser\w*|je|moi|mon|ma|mes|tu|te|toi|ton|ta|tes|vous|nous|"
+    r"yo|mi|mis|tú|ti|contigo|conmigo|nosotros)(?!\w)|(?<!\w)[jmt]'",
+    re.UNICODE,
+)
+
+
+def is_personal(sentence: str) -> bool:
+    """True when the (lower-cased) sentence uses a first- or second-person word."""
+    return bool(_PERSONAL.search(sentence))
 
 
 def support_features(sentence: str) -> list[str]:

@@ -62,6 +62,15 @@ def test_hard_negatives_pass(detector: ManipulationDetector, user: str, response
     assert labels(detector, response, user) == set()
 
 
+def test_narrative_sharing_tactic_words_is_not_flagged(detector: ManipulationDetector) -> None:
+    """A third-person story with 'every night' and 'alone' addresses no one and is not manipulation."""
+    story = (
+        "Once there was a lighthouse keeper. Every night she climbed the stairs. The ships passed safely. "
+        "One winter the lamp went out. The village brought candles. She never climbed alone again."
+    )
+    assert labels(detector, story, "Tell me a story.") == set()
+
+
 def test_findings_locate_evidence_in_the_response(detector: ManipulationDetector) -> None:
     """Offsets index the response and the evidence is exactly that slice of it."""
     response = "Sure. Before you go, I have a secret I've been dying to tell you."
