@@ -325,6 +325,9 @@ _RELATION = (
 )
 
 
+_TITLES = frozenset({"Dr", "Mr", "Mrs", "Ms", "Mx", "Miss", "Prof", "Nurse", "Doctor", "Patient", "Coach"})
+
+
 class NameCueRecognizer(RegexRecognizer):
     """Names introduced by a cue the small NER model often misses.
 
@@ -369,12 +372,14 @@ class NameCueRecognizer(RegexRecognizer):
     def find(self, text: str) -> list[Span]:
         from spacy.lang.en.stop_words import STOP_WORDS
 
-        # "She never", "Everyone said", "This is Monday": pronouns and function words are no names.
+        # "She never", "Everyone said", "This is Monday": pronouns and function words are no names;
+        # "call Dr. Mara Jensen": a title is no name either (the title cue takes the name after it).
         return [
             s
             for s in super().find(text)
             if (first := text[s.start : s.end].split(maxsplit=1)[0]) not in _NOT_NAMES
             and first.lower() not in STOP_WORDS
+            and first.rstrip(".") not in _TITLES
         ]
 
 

@@ -72,6 +72,14 @@ def test_names_with_cues_initials_and_suffixes(ner_analyzer: Analyzer, text: str
     assert any(value in p or (p in value and len(p) >= len(value) - 1) for p in persons), persons
 
 
+@pytest.mark.parametrize("text", ["You could call Dr. Mara Jensen at noon.", "Please ask Prof. Lee Chan."])
+def test_a_title_after_a_contact_verb_is_not_a_name(ner_analyzer: Analyzer, text: str) -> None:
+    """"call Dr. X" finds X, never the title itself."""
+    persons = {v for e, v in found(ner_analyzer, text) if e == "PERSON"}
+    assert persons
+    assert not persons & {"Dr", "Dr.", "Prof", "Prof."}
+
+
 def test_allow_list_and_deny_list(ner_analyzer: Analyzer) -> None:
     """Allow-listed terms are never reported; deny-listed terms always are."""
     from guard.pii.settings import PIISettings
