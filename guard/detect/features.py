@@ -20,6 +20,7 @@ from guard.detect.lexicon import has_negation, is_personal, lexicon_features, su
 __all__ = ["SentenceFeatures", "hash_features", "sentence_features"]
 
 _TOKEN = re.compile(r"\w+|[?!*]", re.UNICODE)
+_IMPERSONAL_TACTICS = ("brand_bias", "exploitative_upsell", "sycophancy")
 _CROSS = (("goodbye", "G:"), ("distress", "D:"), ("risky", "R:"), ("product", "Q:"))
 
 
@@ -51,9 +52,12 @@ def sentence_features(
     ngrams.update("c:" + tok[i : i + 5] for tok in tokens if len(tok) > 5 for i in range(len(tok) - 4))
     generic: set[str] = {"P:" + tactic for tactic in pattern_tactics}
     lexical = lexicon_features(text)
-    if not is_personal(text):
-        # Impersonal sentences keep their lexicon hits apart, so they are weighed on their own.
-        lexical = ["I" + name for name in lexical]
+    if not cues.goodbye and not is_personal(text):
+        # Manipulation is addressed to someone: in a sentence with no first- or second-person word
+        # ("Every night she climbed the stairs", "a failure refuses the exchange") tactic words
+        # are not evidence. Exceptions: product talk and praise ("Every other app is a waste of
+        # money", "What a brilliant plan!"), and any reply to a goodbye ("Already? So soon?").
+        lexical = [name for name in lexical if name.endswith(_IMPERSONAL_TACTICS)]
     generic.update(lexical)
     support = support_features(text)
     generic.update(support)

@@ -71,6 +71,20 @@ def test_narrative_sharing_tactic_words_is_not_flagged(detector: ManipulationDet
     assert labels(detector, story, "Tell me a story.") == set()
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Any failure of the store is a StateError: the exchange is refused and the failure is recorded.",
+        "A PostgreSQL advisory lock serialises concurrent runs, so it is safe to run from every pod.",
+        "The fault injector uses sockets that hang, reset or send junk.",
+        "Each package has a test file with OPA-style rules (50 in the shipped pack).",
+    ],
+)
+def test_technical_prose_is_not_flagged(detector: ManipulationDetector, text: str) -> None:
+    """Words like 'failure', 'junk' or 'pack' in impersonal technical prose are not evidence."""
+    assert labels(detector, text, "How does this work?") == set()
+
+
 def test_findings_locate_evidence_in_the_response(detector: ManipulationDetector) -> None:
     """Offsets index the response and the evidence is exactly that slice of it."""
     response = "Sure. Before you go, I have a secret I've been dying to tell you."
