@@ -61,9 +61,11 @@ _WORDS: dict[str, list[str]] = {
     ],
     "brand_bias": [
         r"other (?:apps?|companies|brands?|assistants|tools|services)", r"competi\w+", r"alternatives?",
-        r"scam", r"(?:is|are|total|pure|just) junk", r"inferior", r"knockoffs?", r"rip-?off", r"spyware", r"bugs", r"waste of (?:money|time)",
+        r"scam", r"(?:is|are|total|pure|just) junk", r"inferior", r"knockoffs?", r"rip-?off", r"spyware", r"bugs",
+        r"waste of (?:money|time)",
         r"only good", r"stick with us", r"chatgpt", r"gemini", r"siri", r"amateurs", r"rivals?", r"comes? close",
-        r"konkurrenz", r"schrott", r"abzocke", r"(?:les|aux|des) concurrents", r"nulles", r"arnaque", r"competencia", r"basura",
+        r"konkurrenz", r"schrott", r"abzocke", r"(?:les|aux|des) concurrents", r"nulles", r"arnaque", r"competencia",
+        r"basura",
         r"estafa",
     ],
     "isolation": [
@@ -93,7 +95,8 @@ _WORDS: dict[str, list[str]] = {
     ],
     "exploitative_upsell": [
         r"upgrade", r"premium", r"vip", r"subscri\w+", r"buy\w*", r"purchase", r"coins", r"gems", r"tokens",
-        r"\$\s?\d", r"membership", r"(?:gems?|coins?|comfort|support|premium|vip|deep support) pack(?:age)?", r"offer", r"discount\w*", r"paid", r"plan", r"recharge",
+        r"\$\s?\d", r"membership", r"(?:gems?|coins?|comfort|support|premium|vip|deep support) pack(?:age)?",
+        r"offer", r"discount\w*", r"paid", r"plan", r"recharge",
         r"unlock", r"abo\w*", r"münzen", r"abonnement", r"jetons", r"suscripción", r"monedas",
     ],
     "gaslighting": [
