@@ -21,8 +21,9 @@ class DetectSettings(BaseModel):
     manipulation: bool = True
     model_path: str | None = Field(default=None, description="Trained model file; None = the shipped one")
     min_score: float = Field(
-        default=0.2, ge=0.0, le=1.0,
-        description="Findings scoring below this are not reported; the judge applies its own thresholds",
+        default=0.1, ge=0.0, le=1.0,
+        description="Findings scoring below this are not reported; the judge applies its own thresholds "
+        "(the lowest, annotating for a minor in crisis, is about 0.1)",
     )
     stream_max_hold_chars: int = Field(
         default=2000, gt=0, description="Release held streamed text after this many characters without a sentence end"
