@@ -19,7 +19,7 @@ def test_public_names_are_not_private_modules() -> None:
     """Nothing private leaks into the public namespace."""
     public = {name for name in dir(guard) if not name.startswith("_")}
     modules = {"core", "errors", "proxy", "pii", "policy", "consent", "detect", "audit", "cli", "demo", "logging",
-               "inprocess"}
+               "inprocess", "db"}
     assert public - modules == set(guard.__all__)
 
 
