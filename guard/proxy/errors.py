@@ -10,6 +10,7 @@ from guard.errors import (
     AccessDenied,
     AuthError,
     BadRequest,
+    ClientDisconnected,
     GuardError,
     NotFound,
     OutputBlocked,
@@ -32,6 +33,8 @@ _STATUS: tuple[tuple[type[GuardError], int], ...] = (
     (PolicyDenied, 403),
     (OutputBlocked, 403),
     (UpstreamTimeout, 504),
+    # Nobody reads this answer; recorded as nginx's "client closed request", not as our refusal.
+    (ClientDisconnected, 499),
     (UpstreamError, 502),
 )
 

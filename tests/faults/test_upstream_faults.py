@@ -158,3 +158,5 @@ def test_a_client_that_disconnects_before_the_answer_cancels_the_upstream_reques
         assert wait_for(lambda: stack.recorder.writes == 1)
         assert stack.metric("guard_client_disconnects_total", api=API) == 1
         assert wait_for(lambda: stack.pool_connections() == 0)
+        (doc,) = stack.recorder._docs.values()
+        assert doc["status"] == 499, "recorded as the client's doing, not as a refusal"
