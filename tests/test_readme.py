@@ -25,7 +25,7 @@ def python_blocks(text: str) -> list[str]:
 @pytest.mark.integration
 def test_the_readme_proxy_example_runs(tmp_path: Path) -> None:
     """The SDK example talks to the proxy; the model never sees the name or the email."""
-    (block,) = python_blocks(README.read_text(encoding="utf-8"))
+    block = python_blocks(README.read_text(encoding="utf-8"))[0]
     model = ScriptedModel()
     with serve(model.app()) as model_url:
         settings = GuardSettings(data_dir=str(tmp_path))
@@ -42,3 +42,22 @@ def test_the_readme_proxy_example_runs(tmp_path: Path) -> None:
     *answer, decision_id = out.getvalue().strip().splitlines()
     assert "".join(answer).strip()
     assert re.fullmatch(r"[0-9a-f-]{36}", decision_id)
+
+
+@pytest.mark.integration
+def test_the_readme_in_process_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wrapped-client example runs the pipeline in-process against the configured upstream."""
+    block = python_blocks(README.read_text(encoding="utf-8"))[1]
+    model = ScriptedModel()
+    with serve(model.app()) as model_url:
+        monkeypatch.setenv("OPENAI_BASE_URL", model_url + "/v1")  # a wrapped client keeps its own base URL
+        monkeypatch.setenv("GUARD_DATA_DIR", str(tmp_path / "state"))
+        monkeypatch.delenv("GUARD_CONFIG", raising=False)
+        monkeypatch.chdir(tmp_path)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(block, str(README), "exec"), {})  # noqa: S102 - the README's own example
+    assert "Maria Lopez" not in model.received[-1]["messages"][-1]["content"]
+    lines = out.getvalue().strip().splitlines()
+    assert lines[-1] == "block"
+    assert "lonely" not in out.getvalue()
