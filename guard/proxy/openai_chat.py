@@ -11,14 +11,15 @@ import anyio
 import httpx
 import structlog
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 
 from guard.core.decision import Action, Decision
 from guard.core.exchange import Exchange, Message
 from guard.core.pipeline import StreamGuard
 from guard.errors import BadRequest, ClientDisconnected, GuardError, OutputBlocked, UpstreamError
 from guard.proxy.disconnect import until_disconnected
-from guard.proxy.door import Door, set_path
+from guard.proxy.door import Door, guard_headers, set_path
+from guard.proxy.relay import stream_through
 from guard.proxy.sse import SSEEvent, format_event, iter_events
 
 __all__ = ["chat_completions", "chat_exchange", "list_models"]
@@ -92,10 +93,6 @@ def upstream_body(body: dict[str, Any], exchange: Exchange) -> dict[str, Any]:
     return out
 
 
-def _guard_headers(decision: Decision) -> dict[str, str]:
-    return {"X-Guard-Decision": decision.id, "X-Guard-Action": decision.action.value}
-
-
 async def chat_completions(request: Request) -> Response:
     door = Door(request, api="openai.chat")
     decision: Decision | None = None
@@ -112,27 +109,12 @@ async def chat_completions(request: Request) -> Response:
             return await _stream(door, exchange, decision, payload, headers)
         response = await until_disconnected(
             request, upstream.request("POST", "/chat/completions", json=payload, headers=headers))
-        passthrough = await _upstream_failure(door, decision, response)
+        passthrough = await door.upstream_failure(decision, response)
         if passthrough is not None:
             return passthrough
         return await _complete(door, exchange, decision, response)
     except GuardError as error:
         return await door.failure(error, decision)
-
-
-async def _upstream_failure(door: Door, decision: Decision, response: httpx.Response) -> Response | None:
-    """A 4xx from upstream is the caller's to see (it is already OpenAI-shaped); a 5xx becomes our 502."""
-    if response.status_code < 400:
-        return None
-    if response.status_code >= 500:
-        raise UpstreamError(f"The model upstream failed with status {response.status_code}.",
-                            status=response.status_code, hint="Try again later.")
-    decision.status = response.status_code
-    decision.error = f"upstream status {response.status_code}"
-    await door.guard.pipeline.record(decision)
-    return Response(response.content, status_code=response.status_code,
-                    media_type=response.headers.get("content-type", "application/json"),
-                    headers=_guard_headers(decision))
 
 
 def _parse_completion(response: httpx.Response) -> dict[str, Any]:
@@ -159,31 +141,25 @@ async def _complete(door: Door, exchange: Exchange, decision: Decision, response
         message.pop("tool_calls", None)
     choice["message"] = message
     data["guard"] = {"decision": decision.id, "action": decision.action.value}
-    return JSONResponse(data, headers=_guard_headers(decision))
+    return JSONResponse(data, headers=guard_headers(decision))
 
 
 async def _stream(door: Door, exchange: Exchange, decision: Decision, payload: dict[str, Any],
                   headers: dict[str, str]) -> Response:
-    upstream = door.request.app.state.upstreams["openai"]
-    stack = AsyncExitStack()
-    try:
-        response = await stack.enter_async_context(upstream.stream("/chat/completions", json=payload, headers=headers))
-        if response.status_code >= 400:
-            await response.aread()
-            failure = await _upstream_failure(door, decision, response)
-            await stack.aclose()
-            if failure is not None:
-                return failure
-        if not response.headers.get("content-type", "").startswith("text/event-stream"):
-            raise UpstreamError("The model upstream answered a streaming request without an event stream.",
-                                kind="malformed")
-    except BaseException:
-        await stack.aclose()
-        raise
-    guard_stream = door.guard.pipeline.stream(exchange, decision)
-    body = _relay(response, guard_stream, decision, stack)
-    return StreamingResponse(body, media_type="text/event-stream", headers={
-        **_guard_headers(decision), "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    relay = _ChatRelay(door.guard.pipeline.stream(exchange, decision))
+    return await stream_through(door, decision, relay, upstream="openai", path="/chat/completions",
+                                payload=payload, headers=headers)
+
+
+class _ChatRelay:
+    """Chat Completions chunks keep OpenAI's own framing (`data:` lines, `[DONE]`), so this relay
+    brings its own loop to the shared stream opening."""
+
+    def __init__(self, guard_stream: StreamGuard) -> None:
+        self.guard_stream = guard_stream
+
+    def run(self, response: httpx.Response, stack: AsyncExitStack) -> AsyncIterator[bytes]:
+        return _relay(response, self.guard_stream, self.guard_stream.decision, stack)
 
 
 def _content_chunk(template: dict[str, Any], text: str, finish_reason: str | None = None) -> dict[str, Any]:

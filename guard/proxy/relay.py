@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 import httpx
@@ -22,7 +22,7 @@ from guard.errors import ClientDisconnected, GuardError, OutputBlocked, Upstream
 from guard.proxy.door import Door, guard_headers
 from guard.proxy.sse import format_event, iter_events
 
-__all__ = ["EventRelay", "stream_through", "upstream_json"]
+__all__ = ["EventRelay", "Relay", "stream_through", "upstream_json"]
 
 
 def upstream_json(response: httpx.Response, key: str, kind: type) -> dict[str, Any]:
@@ -88,7 +88,13 @@ def _event(data: dict[str, Any]) -> bytes:
     return format_event(data, event=str(data["type"]))
 
 
-async def stream_through(door: Door, decision: Decision, relay: EventRelay, *, upstream: str, path: str,
+class Relay(Protocol):
+    """Anything that turns an open upstream event stream into the client's stream."""
+
+    def run(self, response: httpx.Response, stack: AsyncExitStack) -> AsyncIterator[bytes]: ...
+
+
+async def stream_through(door: Door, decision: Decision, relay: Relay, *, upstream: str, path: str,
                          payload: dict[str, Any], headers: dict[str, str]) -> Response:
     """Open the upstream stream and relay it; an upstream error status is answered without streaming."""
     stack = AsyncExitStack()
