@@ -6,11 +6,11 @@ or configuration time. Tables are created if missing.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from guard.consent.records import ConsentRecord, utc_now
+from guard.core.pgpool import LazyPool
 from guard.errors import StateError
 
 if TYPE_CHECKING:
@@ -51,28 +51,10 @@ class PostgresConsentStore:
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10, timeout_s: float = 5.0) -> None:
         self.url = url
-        self._min_size = min_size
-        self._max_size = max_size
-        self._timeout_s = timeout_s
-        self._pool: AsyncConnectionPool | None = None
-        self._opening: asyncio.Lock | None = None
+        self._pool = LazyPool(url, schema=[_SCHEMA], min_size=min_size, max_size=max_size, timeout_s=timeout_s)
 
     async def _ready(self) -> AsyncConnectionPool:
-        if self._pool is not None:
-            return self._pool
-        if self._opening is None:
-            self._opening = asyncio.Lock()
-        async with self._opening:
-            if self._pool is None:
-                from psycopg_pool import AsyncConnectionPool
-
-                pool = AsyncConnectionPool(self.url, min_size=self._min_size, max_size=self._max_size,
-                                           timeout=self._timeout_s, open=False)
-                await pool.open(wait=True, timeout=self._timeout_s)
-                async with pool.connection() as conn:
-                    await conn.execute(_SCHEMA)
-                self._pool = pool
-        return self._pool
+        return await self._pool.get()
 
     async def _fetch(self, sql: str, params: tuple[Any, ...], *, rows: bool = True) -> list[tuple[Any, ...]]:
         import psycopg
@@ -155,6 +137,4 @@ class PostgresConsentStore:
         )
 
     async def aclose(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        await self._pool.close()

@@ -9,7 +9,6 @@ created if missing (or beforehand by `guard db upgrade`).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import time
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from guard.core.pgpool import LazyPool
 from guard.errors import StateError
 from guard.pii.vault import VaultEntry
 
@@ -55,31 +55,10 @@ class PostgresVault:
         self._aead = AESGCM(keys.vault)
         self._ttl = ttl_s
         self._clock = clock
-        self._min_size, self._max_size, self._timeout_s = min_size, max_size, timeout_s
-        self._pool: AsyncConnectionPool | None = None
-        self._opening: asyncio.Lock | None = None
+        self._pool = LazyPool(url, schema=SCHEMA_SQL, min_size=min_size, max_size=max_size, timeout_s=timeout_s)
 
     async def _ready(self) -> AsyncConnectionPool:
-        if self._pool is not None:
-            return self._pool
-        if self._opening is None:
-            self._opening = asyncio.Lock()
-        async with self._opening:
-            if self._pool is None:
-                from psycopg_pool import AsyncConnectionPool
-
-                pool = AsyncConnectionPool(self.url, min_size=self._min_size, max_size=self._max_size,
-                                           timeout=self._timeout_s, open=False)
-                try:
-                    await pool.open(wait=True, timeout=self._timeout_s)
-                    async with pool.connection() as conn:
-                        for statement in SCHEMA_SQL:
-                            await conn.execute(statement)
-                except BaseException:
-                    await pool.close()
-                    raise
-                self._pool = pool
-        return self._pool
+        return await self._pool.get()
 
     async def _run(self, work: Callable[[AsyncConnection[Any]], Any]) -> Any:
         import psycopg
@@ -170,6 +149,4 @@ class PostgresVault:
         return purged
 
     async def aclose(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        await self._pool.close()
