@@ -119,6 +119,8 @@ def create_app(
         middleware=[Middleware(AuthMiddleware, settings=settings.auth)],
     )
     app.include_router(consent_router)
+    if guard is not None:
+        app.state.guard = guard  # usable before (or without) the lifespan, e.g. by a test client
     app.state.metrics = metrics
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
