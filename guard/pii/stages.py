@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from guard.core.decision import Decision, Outcome
+from guard.core.decision import Action, Decision, Outcome
 from guard.core.stage import BaseStage, ChunkFilter
 from guard.errors import RedactionError, StateError
 from guard.logging import note_personal_values
@@ -32,7 +32,7 @@ from guard.pii.entities import ESCAPED_TOKEN, TOKEN, escape_tokens
 from guard.pii.operators import OPERATORS, encrypt_value, hash_value, mask_value
 from guard.pii.pseudonyms import Pseudonymizer
 from guard.pii.restore import RestoreFilter, Restorer
-from guard.pii.spans import Span
+from guard.pii.spans import Span, spread_found_values
 from guard.pii.special import special_categories
 
 if TYPE_CHECKING:
@@ -103,9 +103,10 @@ class RedactStage(BaseStage):
 
     async def analyze(self, texts: Sequence[str], language: str, *, cache: bool = True) -> list[list[Span]]:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
+        found = await loop.run_in_executor(
             self._executor, lambda: self.analyzer.analyze_batch(list(texts), language, cache=cache)
         )
+        return spread_found_values(texts, found)
 
     # -- input -----------------------------------------------------------------------------
 
@@ -281,6 +282,7 @@ class RedactStage(BaseStage):
             position = span.end
             decision.redactions[f"output:{span.entity}"] += 1
             decision.stage(self.name).outcome = Outcome.CHANGED
+            decision.escalate(Action.REWRITE)  # the person sees a changed answer; the action must say so
         pieces.append(text[position:])
         return "".join(pieces)
 

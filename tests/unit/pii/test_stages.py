@@ -8,9 +8,11 @@ import logging
 import pytest
 import structlog
 
-from guard.core.decision import Decision, Outcome
+from guard.core.decision import Action, Decision, Outcome
 from guard.errors import RedactionError
 from guard.logging import configure_logging
+from guard.pii.analyzer import Analyzer
+from guard.pii.settings import PIISettings
 from guard.pii.stages import RedactStage
 
 from .conftest import StageFactory, chat, redact_request
@@ -149,6 +151,7 @@ async def test_output_check_removes_other_peoples_data(make_stages: StageFactory
     assert exchange.response_text == "<PERSON_1>, ring Dr. <PERSON> on <PHONE_NUMBER>."
     assert decision.redactions["output:PHONE_NUMBER"] == 1
     assert decision.redactions["output:PERSON"] == 1
+    assert decision.action is Action.REWRITE  # the answer was changed, and the decision says so
 
 
 async def test_output_check_leaves_the_persons_own_values(make_stages: StageFactory) -> None:
@@ -284,3 +287,11 @@ async def test_found_values_are_handed_to_the_log_scrubber(make_stages: StageFac
                 logging.getLogger().removeHandler(handler)
     assert "Sarah Connor" not in out.getvalue()
     assert "oops" in out.getvalue()
+
+
+async def test_a_detected_value_is_hidden_wherever_it_occurs(make_stages: StageFactory) -> None:
+    """Once "call Dana" shows Dana is a name, the bare "Dana" elsewhere (even in another message) goes too."""
+    redact, _ = make_stages(Analyzer(PIISettings(ner=False)))  # patterns only: nothing but the cue finds Dana
+    exchange = chat("Dana is here.", "Please call Dana tomorrow.", roles=("assistant", "user"))
+    await redact_request(redact, exchange)
+    assert [m.text for m in exchange.messages] == ["<PERSON_1> is here.", "Please call <PERSON_1> tomorrow."]
