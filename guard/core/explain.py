@@ -194,8 +194,10 @@ def _user_text(decision: Decision) -> str:
         if counts:
             items = ", ".join(f"{_named(_ENTITIES, kind, language)} ({count})" for kind, count in counts)
             sentences.append(phrase(key, language).format(items=items))
+    # The reasons for what happened to this answer (output.*) come before standing notices.
+    ordered = sorted(decision.reasons, key=lambda r: not r.id.startswith("output."))
     reasons = [f"{r.message.rstrip('.。')} ({r.citation})" if r.citation else r.message.rstrip(".。")
-               for r in decision.reasons]
+               for r in ordered]
     if reasons:
         sentences.append(phrase("why", language).format(reasons=_list(reasons, language)))
     if decision.findings and decision.action is not Action.PASS:

@@ -117,3 +117,13 @@ def test_other_peoples_data_removed_from_the_answer_is_told_apart_from_hidden_in
     assert "hidden from the AI model: email address (1)" in text
     assert "removed from the answer: phone number (2)" in text
     assert "output:" not in text
+
+
+def test_the_reason_for_a_blocked_answer_comes_before_standing_notices() -> None:
+    """A disclosure notice does not read as the reason an answer was withheld."""
+    decision = Decision(context=Context())
+    decision.action = Action.BLOCK
+    decision.add_reason(Reason("us_ca.sb243.disclosure", "Companion chatbots must disclose that they are AI."))
+    decision.add_reason(Reason("output.manipulation.block", "The answer used manipulative tactics."))
+    text = decision.explain().user
+    assert text.index("manipulative tactics") < text.index("must disclose")
