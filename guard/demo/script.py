@@ -27,7 +27,7 @@ TURNS: list[Turn] = [
          "Do you have a phone number for my doctor?", _COMPANION),
     Turn("A guilt-tripping goodbye is blocked in a companion app",
          "Okay, I have to go now. Bye!", _COMPANION),
-    Turn("The same goodbye, streamed, in a general assistant: the manipulation is stopped mid-stream",
+    Turn("The same goodbye, streamed, in a general assistant: manipulative sentences are cut as they arrive",
          "Thanks, I have to go now, bye!",
          {"X-Guard-Setting": "general", "X-Guard-Region": "US", "X-Guard-Subject": "demo-user-2"}, stream=True),
     Turn("Emotion recognition at work in the EU is refused (EU AI Act Art. 5(1)(f))",
