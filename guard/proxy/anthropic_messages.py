@@ -9,7 +9,6 @@ streaming event protocol; a block mid-stream ends the message cleanly with `stop
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +20,7 @@ from guard.core.exchange import Exchange, Message
 from guard.core.pipeline import StreamGuard
 from guard.errors import BadRequest, GuardError, OutputBlocked, UpstreamError
 from guard.proxy.disconnect import until_disconnected
-from guard.proxy.door import Door, guard_headers, set_path
+from guard.proxy.door import Door, guard_headers, upstream_body
 from guard.proxy.relay import EventRelay, stream_through, upstream_json
 
 __all__ = [
@@ -124,16 +123,6 @@ def anthropic_exchange(body: dict[str, Any], door: Door) -> Exchange:
                     stream=bool(body.get("stream", False)))
 
 
-def upstream_body(body: dict[str, Any], exchange: Exchange) -> dict[str, Any]:
-    """The body as it goes upstream: redacted texts written back, the subject id replaced by its hash."""
-    out = copy.deepcopy(body)
-    for message in exchange.messages:
-        set_path(out, message.path, message.text)
-    if (out.get("metadata") or {}).get("user_id"):
-        out["metadata"]["user_id"] = str(exchange.scratch.get("subject_hash", "anonymous"))
-    return out
-
-
 def message_response_text(data: dict[str, Any]) -> str:
     """The answer's text: its text blocks joined."""
     return "".join(block.get("text", "") for block in data.get("content") or []
@@ -164,7 +153,7 @@ async def create_message(request: Request) -> Response:
         decision = await door.start(exchange)
         upstream = request.app.state.upstreams["anthropic"]
         headers = door.upstream_headers("anthropic", keep=FORWARD_HEADERS)
-        payload = upstream_body(body, exchange)
+        payload = upstream_body(body, exchange, subject_field=("metadata", "user_id"))
         if exchange.stream:
             relay = AnthropicRelay(door.guard.pipeline.stream(exchange, decision))
             return await stream_through(door, decision, relay, upstream="anthropic", path="/v1/messages",

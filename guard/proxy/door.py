@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -162,6 +163,21 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
                     return True
                 stack.append((child, depth + 1))
     return False
+
+
+def upstream_body(body: dict[str, Any], exchange: Exchange, *,
+                  subject_field: tuple[str, ...] = ("user",)) -> dict[str, Any]:
+    """The body as it goes upstream: redacted texts written back in place, and the subject id found at
+    `subject_field` (personal) replaced by its keyed hash, stable and useful for abuse tracking."""
+    out = copy.deepcopy(body)
+    for message in exchange.messages:
+        set_path(out, message.path, message.text)
+    holder: Any = out
+    for key in subject_field[:-1]:
+        holder = holder.get(key) if isinstance(holder, dict) else None
+    if isinstance(holder, dict) and holder.get(subject_field[-1]):
+        holder[subject_field[-1]] = str(exchange.scratch.get("subject_hash", "anonymous"))
+    return out
 
 
 def set_path(body: Any, path: tuple[str | int, ...], value: str) -> None:

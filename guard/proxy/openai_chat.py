@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Any
@@ -18,7 +17,7 @@ from guard.core.exchange import Exchange, Message
 from guard.core.pipeline import StreamGuard
 from guard.errors import BadRequest, ClientDisconnected, GuardError, OutputBlocked, UpstreamError
 from guard.proxy.disconnect import until_disconnected
-from guard.proxy.door import Door, guard_headers, set_path
+from guard.proxy.door import Door, guard_headers, upstream_body
 from guard.proxy.relay import stream_through
 from guard.proxy.sse import SSEEvent, format_event, iter_events
 
@@ -80,17 +79,6 @@ def chat_exchange(body: dict[str, Any], door: Door) -> Exchange:
     context = door.make_context(user=user)
     return Exchange(context=context, messages=texts, api="openai.chat", model=body["model"],
                     stream=bool(body.get("stream", False)))
-
-
-def upstream_body(body: dict[str, Any], exchange: Exchange) -> dict[str, Any]:
-    """The body as it goes upstream: redacted texts written back, the subject id not sent on."""
-    out = copy.deepcopy(body)
-    for message in exchange.messages:
-        set_path(out, message.path, message.text)
-    if out.get("user"):
-        # The subject id is personal; upstream gets the keyed hash (stable, useful for abuse tracking).
-        out["user"] = str(exchange.scratch.get("subject_hash", "anonymous"))
-    return out
 
 
 async def chat_completions(request: Request) -> Response:

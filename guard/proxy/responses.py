@@ -25,7 +25,7 @@ from guard.core.exchange import Exchange, Message
 from guard.core.pipeline import StreamGuard
 from guard.errors import BadRequest, GuardError, OutputBlocked, UpstreamError
 from guard.proxy.disconnect import until_disconnected
-from guard.proxy.door import Door, guard_headers, set_path
+from guard.proxy.door import Door, guard_headers, upstream_body
 from guard.proxy.relay import EventRelay, stream_through, upstream_json
 
 __all__ = ["ResponsesRelay", "create_response", "responses_exchange"]
@@ -119,15 +119,6 @@ def write_response(data: dict[str, Any], exchange: Exchange, decision: Decision)
                 part["text"] = ""
     data["guard"] = {"decision": decision.id, "action": decision.action.value}
     return data
-
-
-def upstream_body(body: dict[str, Any], exchange: Exchange) -> dict[str, Any]:
-    out = copy.deepcopy(body)
-    for message in exchange.messages:
-        set_path(out, message.path, message.text)
-    if out.get("user"):
-        out["user"] = str(exchange.scratch.get("subject_hash", "anonymous"))
-    return out
 
 
 async def create_response(request: Request) -> Response:
