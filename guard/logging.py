@@ -53,6 +53,8 @@ _PATTERNS = (
 # Libraries that install their own handlers (uvicorn does, unless run with log_config=None):
 # their records are sent through ours instead, so nothing bypasses the scrubber.
 _ADOPTED_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "httpx", "httpcore")
+# Libraries that narrate every request or recognizer at INFO: operators want their warnings, not that.
+_CHATTY_LOGGERS = ("httpx", "httpcore", "presidio-analyzer")
 _MIN_VALUE = 3  # shorter "values" (e.g. an initial) would blank out ordinary words
 _KNOWN: ContextVar[frozenset[str]] = ContextVar("guard_known_personal_values", default=frozenset())
 
@@ -177,6 +179,8 @@ def configure_logging(json: bool = True, level: str | int = "INFO", *, stream: T
         adopted = logging.getLogger(name)
         adopted.handlers.clear()
         adopted.propagate = True
+    for name in _CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
     structlog.configure(
         processors=[structlog.stdlib.filter_by_level, *shared,
                     structlog.stdlib.ProcessorFormatter.wrap_for_formatter],

@@ -112,3 +112,11 @@ def test_any_noted_value_never_survives(value: str) -> None:
     with personal_values([value]):
         out = processor(None, "info", {"event": f"about {value}!", "extra": [value, {"k": value}]})
     assert value not in json.dumps(out, ensure_ascii=False)
+
+
+def test_chatty_libraries_log_warnings_only(stream: io.StringIO) -> None:
+    """httpx's per-request lines and Presidio's recognizer list stay out of the operational log."""
+    logging.getLogger("presidio-analyzer").info("Loaded recognizer: IbanRecognizer")
+    logging.getLogger("httpx").info("HTTP Request: POST http://127.0.0.1:8000/v1/chat/completions")
+    logging.getLogger("presidio-analyzer").warning("recognizer failed")
+    assert [event["event"] for event in _events(stream)] == ["recognizer failed"]
