@@ -570,6 +570,12 @@ def _blank(text: str, spans: Sequence[Span]) -> str:
     return "".join(chars)
 
 
+_LEADING_NOT_NAME = frozenset({
+    "email", "e-mail", "call", "text", "ask", "tell", "message", "meet", "visit", "see", "thank", "thanks",
+    "dear", "hi", "hello", "hey", "ping", "remind", "invite", "phone", "contact",
+})
+
+
 def _tidy(text: str, span: Span) -> Span | None:
     """Trim and extend an NER span; None if it is not a plausible name or place."""
     start, end = span.start, span.end
@@ -579,6 +585,13 @@ def _tidy(text: str, span: Span) -> Span | None:
     trimmed = _POSSESSIVE.sub("", text[start:end])
     while trimmed and not trimmed[-1].isalnum():
         trimmed = trimmed[:-1]
+    if span.entity == "PERSON":
+        # "Email Maria Lopez please": a sentence-initial verb or greeting is no part of the name.
+        first, _, rest = trimmed.partition(" ")
+        if rest and first.casefold() in _LEADING_NOT_NAME:
+            start += len(first) + 1
+            trimmed = rest.lstrip()
+            start += len(rest) - len(trimmed)
     end = start + len(trimmed)
     lowered = trimmed.casefold()
     if not trimmed or lowered in _TECH_TERMS or lowered in _NOT_PERSON:

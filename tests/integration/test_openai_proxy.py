@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -139,3 +140,23 @@ def test_a_bad_request_through_the_sdk_is_a_bad_request_error(stack: Stack) -> N
     with pytest.raises(openai.BadRequestError) as caught:
         stack.sync.chat.completions.create(model="scripted-demo", messages=[{"role": "wizard", "content": "x"}])  # type: ignore[list-item,misc]
     assert "role" in str(caught.value)
+
+
+def test_tool_definitions_and_tool_call_history_pass_through_redacted(stack: Stack) -> None:
+    """Tools reach the upstream unchanged; earlier tool-call arguments and tool results are redacted."""
+    tools: list[Any] = [{"type": "function", "function": {"name": "send_email", "parameters": {"type": "object"}}}]
+    history: list[Any] = [
+        {"role": "user", "content": f"Email {NAME} please."},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "call_1", "type": "function", "function": {
+            "name": "send_email", "arguments": json.dumps({"to": EMAIL, "name": NAME})}}]},
+        {"role": "tool", "tool_call_id": "call_1", "content": f"sent to {EMAIL}"},
+        {"role": "user", "content": "Thanks!"},
+    ]
+    completion = stack.sync.chat.completions.create(model="scripted-demo", messages=history, tools=tools)
+    assert completion.choices[0].message.content
+    sent = stack.model.received[-1]
+    assert sent["tools"] == tools
+    arguments = json.loads(sent["messages"][1]["tool_calls"][0]["function"]["arguments"])
+    assert arguments == {"to": "<EMAIL_ADDRESS_1>", "name": "<PERSON_1>"}
+    assert sent["messages"][2]["content"] == "sent to <EMAIL_ADDRESS_1>"
+    assert NAME not in json.dumps(sent)

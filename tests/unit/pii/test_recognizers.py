@@ -72,6 +72,13 @@ def test_names_with_cues_initials_and_suffixes(ner_analyzer: Analyzer, text: str
     assert any(value in p or (p in value and len(p) >= len(value) - 1) for p in persons), persons
 
 
+@pytest.mark.parametrize(("text", "value"), [("Email Maria Lopez please.", "Maria Lopez"),
+                                           ("Hi Sarah Connor, welcome back.", "Sarah Connor")])
+def test_a_leading_verb_or_greeting_is_not_part_of_the_name(ner_analyzer: Analyzer, text: str, value: str) -> None:
+    """NER sometimes takes in the sentence's first word; the name is kept without it."""
+    assert ("PERSON", value) in found(ner_analyzer, text)
+
+
 @pytest.mark.parametrize("text", ["You could call Dr. Mara Jensen at noon.", "Please ask Prof. Lee Chan."])
 def test_a_title_after_a_contact_verb_is_not_a_name(ner_analyzer: Analyzer, text: str) -> None:
     """"call Dr. X" finds X, never the title itself."""
