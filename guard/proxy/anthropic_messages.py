@@ -19,7 +19,6 @@ from guard.core.decision import Action, Decision
 from guard.core.exchange import Exchange, Message
 from guard.core.pipeline import StreamGuard
 from guard.errors import BadRequest, GuardError, OutputBlocked, UpstreamError
-from guard.proxy.disconnect import until_disconnected
 from guard.proxy.door import Door, guard_headers, upstream_body
 from guard.proxy.relay import EventRelay, stream_through, upstream_json
 
@@ -151,18 +150,15 @@ async def create_message(request: Request) -> Response:
         body = await door.json_body()
         exchange = anthropic_exchange(body, door)
         decision = await door.start(exchange)
-        upstream = request.app.state.upstreams["anthropic"]
         headers = door.upstream_headers("anthropic", keep=FORWARD_HEADERS)
         payload = upstream_body(body, exchange, subject_field=("metadata", "user_id"))
         if exchange.stream:
             relay = AnthropicRelay(door.guard.pipeline.stream(exchange, decision))
             return await stream_through(door, decision, relay, upstream="anthropic", path="/v1/messages",
                                         payload=payload, headers=headers)
-        response = await until_disconnected(
-            request, upstream.request("POST", "/v1/messages", json=payload, headers=headers))
-        passthrough = await door.upstream_failure(decision, response)
-        if passthrough is not None:
-            return passthrough
+        response = await door.post_upstream(decision, "anthropic", "/v1/messages", payload=payload, headers=headers)
+        if isinstance(response, Response):
+            return response
         data = upstream_json(response, "content", list)
         exchange.response_text = message_response_text(data)
         await door.guard.pipeline.finish(exchange, decision)

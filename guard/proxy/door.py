@@ -14,6 +14,7 @@ from guard.core.context import Context
 from guard.core.decision import Decision
 from guard.errors import BadRequest, GuardError, PayloadTooLarge, UnsupportedMediaType, UpstreamError
 from guard.proxy.context import context_from_headers
+from guard.proxy.disconnect import until_disconnected
 from guard.proxy.errors import error_response, status_for
 
 if TYPE_CHECKING:
@@ -99,6 +100,16 @@ class Door:
                 headers.pop(header, None)
             headers[upstream.auth_header] = f"Bearer {key}" if upstream.auth_header == "authorization" else key
         return headers
+
+    async def post_upstream(self, decision: Decision, name: str, path: str, *, payload: dict[str, Any],
+                            headers: dict[str, str]) -> httpx.Response | Response:
+        """A non-streaming call to upstream `name` (dropped if the caller leaves): its answer, or the
+        ready reply for an upstream 4xx (a 5xx raises UpstreamError)."""
+        upstream = self.request.app.state.upstreams[name]
+        response = await until_disconnected(
+            self.request, upstream.request("POST", path, json=payload, headers=headers))
+        passthrough = await self.upstream_failure(decision, response)
+        return response if passthrough is None else passthrough
 
     async def upstream_failure(self, decision: Decision, response: httpx.Response) -> Response | None:
         """A 4xx from upstream is the caller's to see (already provider-shaped); a 5xx becomes our 502."""

@@ -7,7 +7,6 @@ passed on unchecked (fail closed). Vectors come back as the upstream sent them.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from starlette.requests import Request
@@ -16,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from guard.core.decision import Decision
 from guard.core.exchange import Exchange, Message
 from guard.errors import BadRequest, GuardError
-from guard.proxy.door import Door, guard_headers, set_path
+from guard.proxy.door import Door, guard_headers, upstream_body
 from guard.proxy.relay import upstream_json
 
 __all__ = ["create_embeddings", "embeddings_exchange"]
@@ -57,11 +56,7 @@ async def create_embeddings(request: Request) -> Response:
         body = await door.json_body()
         exchange = embeddings_exchange(body, door)
         decision = await door.start(exchange)
-        payload = copy.deepcopy(body)
-        for message in exchange.messages:
-            set_path(payload, message.path, message.text)
-        if payload.get("user"):
-            payload["user"] = str(exchange.scratch.get("subject_hash", "anonymous"))
+        payload = upstream_body(body, exchange)
         upstream = request.app.state.upstreams["openai"]
         response = await upstream.request("POST", "/embeddings", json=payload,
                                           headers=door.upstream_headers("openai", keep=_FORWARD_HEADERS))

@@ -16,9 +16,8 @@ from guard.core.decision import Action, Decision
 from guard.core.exchange import Exchange, Message
 from guard.core.pipeline import StreamGuard
 from guard.errors import BadRequest, ClientDisconnected, GuardError, OutputBlocked, UpstreamError
-from guard.proxy.disconnect import until_disconnected
 from guard.proxy.door import Door, guard_headers, upstream_body
-from guard.proxy.relay import stream_through
+from guard.proxy.relay import stream_through, upstream_json
 from guard.proxy.sse import SSEEvent, format_event, iter_events
 
 __all__ = ["chat_completions", "chat_exchange", "list_models"]
@@ -87,30 +86,22 @@ async def chat_completions(request: Request) -> Response:
     try:
         body = await door.json_body()
         exchange = chat_exchange(body, door)
-        if exchange.context.subject:
-            exchange.scratch["subject_hash"] = door.guard.hasher(exchange.context.tenant, exchange.context.subject)
-        decision = await door.guard.pipeline.start(exchange)
-        upstream = request.app.state.upstreams["openai"]
+        decision = await door.start(exchange)
         headers = door.upstream_headers("openai", keep=_FORWARD_HEADERS)
         payload = upstream_body(body, exchange)
         if exchange.stream:
             return await _stream(door, exchange, decision, payload, headers)
-        response = await until_disconnected(
-            request, upstream.request("POST", "/chat/completions", json=payload, headers=headers))
-        passthrough = await door.upstream_failure(decision, response)
-        if passthrough is not None:
-            return passthrough
+        response = await door.post_upstream(decision, "openai", "/chat/completions", payload=payload, headers=headers)
+        if isinstance(response, Response):
+            return response
         return await _complete(door, exchange, decision, response)
     except GuardError as error:
         return await door.failure(error, decision)
 
 
 def _parse_completion(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        raise UpstreamError("The model upstream answered with something that is not JSON.", kind="malformed") from None
-    if not isinstance(data, dict) or not isinstance(data.get("choices"), list) or not data["choices"]:
+    data = upstream_json(response, "choices", list)
+    if not data["choices"]:
         raise UpstreamError("The model upstream's answer has no 'choices'.", kind="malformed")
     return data
 

@@ -24,7 +24,6 @@ from guard.core.decision import Action, Decision
 from guard.core.exchange import Exchange, Message
 from guard.core.pipeline import StreamGuard
 from guard.errors import BadRequest, GuardError, OutputBlocked, UpstreamError
-from guard.proxy.disconnect import until_disconnected
 from guard.proxy.door import Door, guard_headers, upstream_body
 from guard.proxy.relay import EventRelay, stream_through, upstream_json
 
@@ -128,18 +127,15 @@ async def create_response(request: Request) -> Response:
         body = await door.json_body()
         exchange = responses_exchange(body, door)
         decision = await door.start(exchange)
-        upstream = request.app.state.upstreams["openai"]
         headers = door.upstream_headers("openai", keep=_FORWARD_HEADERS)
         payload = upstream_body(body, exchange)
         if exchange.stream:
             relay = ResponsesRelay(door.guard.pipeline.stream(exchange, decision))
             return await stream_through(door, decision, relay, upstream="openai", path="/responses",
                                         payload=payload, headers=headers)
-        response = await until_disconnected(
-            request, upstream.request("POST", "/responses", json=payload, headers=headers))
-        passthrough = await door.upstream_failure(decision, response)
-        if passthrough is not None:
-            return passthrough
+        response = await door.post_upstream(decision, "openai", "/responses", payload=payload, headers=headers)
+        if isinstance(response, Response):
+            return response
         data = upstream_json(response, "output", list)
         exchange.response_text = response_text(data)
         await door.guard.pipeline.finish(exchange, decision)
