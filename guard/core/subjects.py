@@ -10,7 +10,26 @@ from pathlib import Path
 
 from guard.errors import ConfigError
 
-__all__ = ["SubjectHasher", "load_or_create_key"]
+__all__ = ["SubjectHasher", "create_secret_file", "load_or_create_key"]
+
+
+def create_secret_file(path: Path, data: bytes) -> None:
+    """Create `path` (mode 0600) holding `data`, complete or not at all; FileExistsError if it exists.
+
+    The data goes to a private temporary file that is then hard-linked into place, so a process
+    starting at the same moment never reads a half-written key.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def load_or_create_key(path: Path, *, size: int = 32) -> bytes:
@@ -22,20 +41,8 @@ def load_or_create_key(path: Path, *, size: int = 32) -> bytes:
                 raise ConfigError(f"The key file {path} is too short ({len(key)} bytes).",
                                   hint="Delete it to have a new one made, or give a 32-byte key.")
             return key
-        path.parent.mkdir(parents=True, exist_ok=True)
         key = secrets.token_bytes(size)
-        # Write a private temporary file, then link it into place: the key file appears complete or
-        # not at all, so a worker starting at the same moment never reads a half-written key.
-        temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(key)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.link(temporary, path)
-        finally:
-            temporary.unlink(missing_ok=True)
+        create_secret_file(path, key)
         return key
     except FileExistsError:  # another worker linked its key first: use that one
         return path.read_bytes()
