@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from guard.errors import ConfigError
 from guard.pii.entities import DEFAULT_ENTITIES, SUPPORTED_ENTITIES
-from guard.pii.recognizers import SpanRecognizer, build_recognizers, follows_version_cue
+from guard.pii.recognizers import Gate, SpanRecognizer, TextFacts, build_recognizers, follows_version_cue
 from guard.pii.spans import Span, resolve_overlaps
 
 if TYPE_CHECKING:
@@ -236,7 +236,8 @@ class _OffsetCache:
 class Analyzer:
     """NER + patterns for each configured language; one instance per process, shared by workers' tasks."""
 
-    def __init__(self, settings: PIISettings, *, nlp: dict[str, Any] | None = None) -> None:
+    def __init__(self, settings: PIISettings, *, nlp: dict[str, Any] | None = None, prefilter: bool = True) -> None:
+        """`prefilter=False` runs every recognizer on every text: the reference for the prefilter tests."""
         self.entities = resolve_entities(settings)
         self._settings = settings
         self._allow = frozenset(term.strip().casefold() for term in settings.allow_list)
@@ -245,7 +246,10 @@ class Analyzer:
         languages = list(dict.fromkeys(["en", *settings.languages]))
         self.languages = tuple(languages)
         self._recognizers: dict[str, list[SpanRecognizer]] = {
-            lang: build_recognizers(settings, lang, self.entities) for lang in languages
+            lang: build_recognizers(settings, lang, self.entities, prefilter=prefilter) for lang in languages
+        }
+        self._gates: dict[str, list[Gate | None]] = {
+            lang: [self._gate(r) if prefilter else None for r in found] for lang, found in self._recognizers.items()
         }
         self._nlp: dict[str, Any] = dict(nlp or {})
         if nlp is None and settings.ner and self.entities & _NER_ENTITIES:
@@ -257,6 +261,24 @@ class Analyzer:
         self._salt = digest[:16]
         self.cache = _OffsetCache(settings.cache_size)
         self._lock = threading.Lock()
+
+    def _gate(self, recognizer: SpanRecognizer) -> Gate | None:
+        """When to run a recognizer: its own prefilter, and, if none of its matches can reach the
+        threshold without a context word, only when one of its context words is in the text."""
+        could_match: Gate | None = getattr(recognizer, "could_match", None)
+        best: float | None = getattr(recognizer, "best_score", None)
+        wanted = recognizer.entities & self.entities
+        needs_cue = bool(wanted) and best is not None and all(
+            best < self._thresholds.get(entity, self._default_threshold) for entity in wanted
+        )
+        if not wanted or (needs_cue and not getattr(recognizer, "context_words", ())):
+            return _never
+        if not needs_cue:
+            return could_match
+        words: tuple[str, ...] = recognizer.context_words  # type: ignore[attr-defined]
+        if could_match is None:
+            return lambda facts: facts.has_any(words)
+        return lambda facts: facts.has_any(words) and could_match(facts)
 
     def language_for(self, language: str) -> str:
         """The configured language closest to a context's language (English if none matches)."""
@@ -302,7 +324,10 @@ class Analyzer:
     def _patterns(self, text: str, language: str) -> list[Span]:
         spans: list[Span] = []
         late = []
-        for recognizer in self._recognizers[language]:
+        facts = TextFacts(text)
+        for recognizer, gate in zip(self._recognizers[language], self._gates[language], strict=True):
+            if gate is not None and not gate(facts):
+                continue  # blanking (below) only removes text, so a failed gate holds for late ones too
             if getattr(recognizer, "late", False):
                 late.append(recognizer)
             else:
@@ -346,6 +371,10 @@ class Analyzer:
         if span.entity == "IP_ADDRESS" and value in _PUBLIC_SERVICE_IPS:
             return False
         return not (span.entity in _VERSIONED and follows_version_cue(text, span.start))
+
+
+def _never(_: TextFacts) -> bool:
+    return False
 
 
 # Addresses of public services (resolvers, loopback, broadcast) identify no one.

@@ -11,6 +11,12 @@ Changes against stock Presidio, each for a measured reason:
 - phone: libphonenumber validation, but values that read as versions, dates or times are dropped;
 - date of birth: a date only counts when a birth cue ("born", "DOB", "birthday") precedes it;
 - names: "my name is X", a title ("Dr.", "Mrs") before a capitalised word, "Jr."/"Sr." suffixes.
+
+Prefilters: most chat turns hold no digit, no "@" and no cue word, yet every regex scans them.
+Each recognizer states a cheap necessary condition for a match (`could_match`, over `TextFacts`
+computed once per text): a digit count, a character, a literal keyword. A prefilter may only say
+"no match possible"; `tests/unit/pii/test_prefilter.py` checks that results with and without
+prefilters are identical.
 """
 
 from __future__ import annotations
@@ -35,15 +41,61 @@ __all__ = [
     "SpanRecognizer",
     "StreetAddressRecognizer",
     "TermRecognizer",
+    "TextFacts",
     "build_recognizers",
     "luhn_valid",
 ]
 
 _WORD = re.compile(r"[\w'-]+")
+_ASCII_DIGIT = re.compile(r"[0-9]")
+# `re.IGNORECASE` also matches İ and dotless ı to i and long ſ to s, which str.lower() keeps apart
+# (it lowers İ to i plus a combining dot).
+_FOLD_EXTRA = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+
+
+class TextFacts:
+    r"""What the prefilters look at, computed once per text.
+
+    `folded` is lower-cased (with İ, ı → i and ſ → s), so a keyword that an `(?i)` regex or a context cue
+    could match is always a substring of it; `digits` counts `str.isdigit` characters, a
+    superset of what `\d` and `[0-9]` match.
+    """
+
+    __slots__ = ("digits", "folded", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.folded = fold(text)
+        self.digits = count_digits(text)
+
+    def has_any(self, words: Sequence[str]) -> bool:
+        """Does any (lower-case) word occur in the folded text?"""
+        return any(word in self.folded for word in words)
+
+
+def fold(text: str) -> str:
+    return text.translate(_FOLD_EXTRA).lower()
+
+
+def count_digits(text: str) -> int:
+    return len(_ASCII_DIGIT.findall(text)) if text.isascii() else sum(map(str.isdigit, text))
+
+
+Gate = Callable[[TextFacts], bool]
+
+
+def at_least_digits(count: int) -> Gate:
+    return lambda facts: facts.digits >= count
 
 
 class SpanRecognizer(Protocol):
-    """Finds values of one or more entity types in a text."""
+    """Finds values of one or more entity types in a text.
+
+    Optional members the analyzer uses when present: `could_match(facts) -> bool` (False only
+    when `find` is certain to find nothing), and `context_words` with `best_score` (the highest
+    score a match can have without a context word), which let the analyzer skip a recognizer
+    whose matches could only pass the threshold with a cue word that the text does not hold.
+    """
 
     entities: frozenset[str]
 
@@ -81,14 +133,29 @@ class RegexRecognizer:
     context: ContextBoost = field(default_factory=lambda: ContextBoost(()))
     validate: Callable[[str], bool | None] | None = None
     group: int = 0
+    gate: Gate | None = None
     entities: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.entities = frozenset({self.entity})
 
+    @property
+    def best_score(self) -> float:
+        return 1.0 if self.validate else max((score for _, score in self.patterns), default=0.0)
+
+    @property
+    def context_words(self) -> tuple[str, ...]:
+        return self.context.words
+
+    def could_match(self, facts: TextFacts) -> bool:
+        return self.gate is None or self.gate(facts)
+
     def find(self, text: str) -> list[Span]:
+        return self._find(text, self.patterns)
+
+    def _find(self, text: str, patterns: Sequence[tuple[re.Pattern[str], float]]) -> list[Span]:
         spans: list[Span] = []
-        for pattern, score in self.patterns:
+        for pattern, score in patterns:
             for match in pattern.finditer(text):
                 start, end = match.span(self.group)
                 if start == end:
@@ -128,6 +195,14 @@ class PresidioPatterns:
 
             flags = recognizer.global_regex_flags
             self._patterns = [(regex.compile(p.regex, flags=flags), p.score) for p in recognizer.patterns]
+        validated = not self._direct or type(recognizer).validate_result is not PatternRecognizer.validate_result
+        best = 1.0 if validated else max((float(p.score) for p in recognizer.patterns), default=0.0)
+        self.best_score = min(best, _UNCUED_CAP) if needs_context else best
+        self.context_words = words
+        self._gate = _PRESIDIO_GATES.get(self._entity)
+
+    def could_match(self, facts: TextFacts) -> bool:
+        return self._gate is None or self._gate(facts)
 
     def _matches(self, text: str) -> list[tuple[int, int, float]]:
         if not self._direct:
@@ -156,12 +231,35 @@ class PresidioPatterns:
             boosted = self._boost.apply(text, span)
             if self._needs_context and boosted is span:
                 # A checksum alone is weak for short numbers (1 in 11 phone numbers passes NHS mod 11).
-                boosted = Span(span.entity, span.start, span.end, min(span.score, 0.3))
+                boosted = Span(span.entity, span.start, span.end, min(span.score, _UNCUED_CAP))
             spans.append(boosted)
         return spans
 
 
 _REGEX_TIMEOUT_S = 1.0  # a pattern that backtracks longer than this on one chat turn is a bug
+_UNCUED_CAP = 0.3  # score of a checksum-only match of a short number without its context word
+
+
+def _ip_could_match(facts: TextFacts) -> bool:
+    # Every IPv6 form holds ":", every IPv4 form three dots and at least four digits.
+    return ":" in facts.text or ("." in facts.text and facts.digits >= 4)
+
+
+# Necessary conditions for Presidio's patterns (presidio-analyzer 2.2): the fewest digits any of a
+# recognizer's patterns needs. test_prefilter.py runs every pattern with and without these.
+_PRESIDIO_GATES: dict[str, Gate] = {
+    "IBAN_CODE": at_least_digits(2),
+    "IP_ADDRESS": _ip_could_match,
+    "US_SSN": at_least_digits(9),
+    "US_PASSPORT": at_least_digits(8),
+    "US_DRIVER_LICENSE": at_least_digits(1),
+    "US_BANK_NUMBER": at_least_digits(8),
+    "US_ITIN": at_least_digits(9),
+    "UK_NHS": at_least_digits(10),
+    "CRYPTO": at_least_digits(1),
+    "DE_TAX_ID": at_least_digits(11),
+    "DE_ID_CARD": at_least_digits(1),
+}
 
 
 def luhn_valid(digits: str) -> bool:
@@ -188,6 +286,7 @@ def _card_valid(value: str, *, shortest: int = 13) -> bool:
 _CARD_CUE = re.compile(r"(?i)\b(?:card|visa|mastercard|maestro|amex|debit|credit)\b[^.!?\n]{0,24}$")
 
 
+_SHORTEST_CARD = 12  # Maestro, after a card word
 _DIGIT_RUN = re.compile(r"(?<![\d.,-])\d+(?:[ -]\d+)*(?![\d])")
 _DIGITS = re.compile(r"\d+")
 
@@ -200,6 +299,12 @@ class CardRecognizer:
     """
 
     entities = frozenset({"CREDIT_CARD"})
+    best_score = 1.0
+    context_words: tuple[str, ...] = ()
+
+    @staticmethod
+    def could_match(facts: TextFacts) -> bool:
+        return facts.digits >= _SHORTEST_CARD
 
     def find(self, text: str) -> list[Span]:
         spans: list[Span] = []
@@ -214,7 +319,7 @@ class CardRecognizer:
     def _card_at(text: str, groups: list[tuple[int, int]], index: int, spans: list[Span]) -> int:
         """Add the longest valid card starting at group `index`; returns the next group to try."""
         # 12-digit Maestro numbers pass Luhn too often by chance: only right after a card word.
-        shortest = 12 if _CARD_CUE.search(text[max(0, groups[index][0] - 40):groups[index][0]]) else 13
+        shortest = _SHORTEST_CARD if _CARD_CUE.search(text[max(0, groups[index][0] - 40):groups[index][0]]) else 13
         for last in range(len(groups) - 1, index - 1, -1):
             start, end = groups[index][0], groups[last][1]
             if _card_valid(text[start:end], shortest=shortest):
@@ -240,6 +345,7 @@ class PhoneRecognizer:
 
     entities = frozenset({"PHONE_NUMBER"})
     late = True  # runs after the other recognizers, on text with their sure values blanked
+    best_score = 0.6
 
     def __init__(self, regions: Sequence[str]) -> None:
         self._regions = tuple(regions)
@@ -262,10 +368,18 @@ class PhoneRecognizer:
             )
         )
 
+    @property
+    def context_words(self) -> tuple[str, ...]:
+        return self._boost.words
+
+    @staticmethod
+    def could_match(facts: TextFacts) -> bool:
+        return facts.digits >= _FEWEST_PHONE_DIGITS
+
     def find(self, text: str) -> list[Span]:
         import phonenumbers
 
-        if sum(ch.isdigit() for ch in text) < 7:
+        if count_digits(text) < _FEWEST_PHONE_DIGITS:
             return []
         spans: dict[tuple[int, int], Span] = {}
         for region in self._regions:
@@ -288,6 +402,7 @@ class PhoneRecognizer:
         return list(spans.values())
 
 
+_FEWEST_PHONE_DIGITS = 7
 _PHONE_SHAPES = (
     (re.compile(r"(?<![\w+.-])(?:(?:\+?1|001)[-. ]?)?(?:\(\d{3}\)\s?|\d{3}[-.])\d{3}[-.]\d{4}"
                 r"(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?![\w.-]*\d)"), 0.5),
@@ -309,7 +424,7 @@ class DateOfBirthRecognizer(RegexRecognizer):
     def __init__(self) -> None:
         cue = r"(?i:\b(?:born(?:\s+on)?|date\s+of\s+birth|d\.?o\.?b\.?|birthday(?:\s+is)?|geboren(?:\s+am)?))"
         pattern = re.compile(cue + r"[\s:,-]{1,4}(?:is\s+|on\s+)?(" + _DATE + r")")
-        super().__init__("DATE_OF_BIRTH", [(pattern, 0.85)], group=1)
+        super().__init__("DATE_OF_BIRTH", [(pattern, 0.85)], group=1, gate=at_least_digits(1))  # a year or a day
 
 
 # Given names are capitalised words; "Jr." etc. extend a name found by NER or by a cue.
@@ -334,9 +449,12 @@ class NameCueRecognizer(RegexRecognizer):
     "my name is X", "I'm X", a title ("Dr.", "Mrs", "Patient", "Grandpa"), a relation ("my sister
     X", "my best friend X"), "it's X" closing a sentence, and a sign-off ("- X", "thanks, X").
     The cue makes these surer than NER's label, so they win when NER calls "Janice Hill" a place.
+
+    Each pattern runs only when its cue's literal words occur in the text: case-insensitive cues
+    are looked up in the folded text, case-sensitive ones (titles, chat verbs) in the text itself.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, prefilter: bool = True) -> None:
         intro = re.compile(
             r"(?i:\b(?:my name is|my name's|call me|this is|i am|i'm|im|named|called))\s+(" + _FULL_NAME + r")\b"
         )
@@ -363,24 +481,47 @@ class NameCueRecognizer(RegexRecognizer):
             r"\b(" + _FULL_NAME + r")(?=\s+(?:from (?:work|school|class|church|the gym|next door)|said|says|told|"
             r"texted|called|took over|didn't|doesn't|never|keeps|wants|thinks)\b)"
         )
-        super().__init__(
-            "PERSON",
-            [(intro, 0.9), (title, 0.9), (relation, 0.9), (its, 0.7), (sign_off, 0.7), (contact, 0.9), (subject, 0.6)],
-            group=1,
-        )
+        # (pattern, score, words of its cue of which one must occur: folded text, exact text)
+        cued: list[tuple[re.Pattern[str], float, tuple[str, ...], tuple[str, ...]]] = [
+            (intro, 0.9, ("my name", "call me", "this is", "i am", "i'm", "im", "named", "called"), ()),
+            (title, 0.9, (), ("Dr", "Mr", "Ms", "Mx", "Miss", "Prof", "Nurse", "Doctor", "Patient", "Gran", "Aunt",
+                              "Uncle", "Coach")),
+            (relation, 0.9, ("my",), ()),
+            (its, 0.7, ("it",), ()),
+            (sign_off, 0.7, ("thank", "regards", "cheers", "love", "best", "xoxo"), ("-", "–", "—")),
+            (contact, 0.9, ("call", "text", "mail", "ask", "tell", "meet", "message", "visit", "see", "thank"), ()),
+            (subject, 0.6, (), ("from ", "said", "says", "told", "texted", "called", "took over", "didn't",
+                                "doesn't", "never", "keeps", "wants", "thinks")),
+        ]
+        super().__init__("PERSON", [(p, score) for p, score, _, _ in cued], group=1,
+                         gate=_has_name_shape if prefilter else None)
+        self._cued = [(p, score, folded, exact) for p, score, folded, exact in cued] if prefilter else []
 
     def find(self, text: str) -> list[Span]:
         from spacy.lang.en.stop_words import STOP_WORDS
 
+        if self._cued:
+            folded = fold(text)
+            patterns = [(p, score) for p, score, in_folded, in_text in self._cued
+                        if any(w in folded for w in in_folded) or any(w in text for w in in_text)]
+        else:
+            patterns = list(self.patterns)
         # "She never", "Everyone said", "This is Monday": pronouns and function words are no names;
         # "call Dr. Mara Jensen": a title is no name either (the title cue takes the name after it).
         return [
             s
-            for s in super().find(text)
+            for s in self._find(text, patterns)
             if (first := text[s.start : s.end].split(maxsplit=1)[0]) not in _NOT_NAMES
             and first.lower() not in STOP_WORDS
             and first.rstrip(".") not in _TITLES
         ]
+
+
+_NAME_SHAPE = re.compile(r"[A-Z][a-z]")
+
+
+def _has_name_shape(facts: TextFacts) -> bool:
+    return _NAME_SHAPE.search(facts.text) is not None
 
 
 _NAME_DE = r"[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?"
@@ -482,7 +623,7 @@ class StreetAddressRecognizer(RegexRecognizer):
 
     def __init__(self) -> None:
         # Surer than NER, which reads "1093 Thomas Station" as a person.
-        super().__init__("LOCATION", [(_STREET, 0.9), (_STRASSE, 0.9)])
+        super().__init__("LOCATION", [(_STREET, 0.9), (_STRASSE, 0.9)], gate=at_least_digits(1))  # a house number
 
 
 class TermRecognizer:
@@ -524,6 +665,7 @@ def _email() -> RegexRecognizer:
         [(_EMAIL, 0.5)],
         ContextBoost(("email", "e-mail", "mail")),
         validate=lambda v: True if _email_valid(v) else False,  # noqa: SIM210 - tri-state validator
+        gate=lambda facts: "@" in facts.text,
     )
 
 
@@ -564,8 +706,14 @@ _NEEDS_CONTEXT = frozenset({"UK_NHS", "DE_TAX_ID", "DE_ID_CARD"})
 _PHONE_REGIONS = {"en": ("US", "GB", "AU", "IN"), "de": ("DE", "AT", "CH")}
 
 
-def build_recognizers(settings: PIISettings, language: str, wanted: frozenset[str]) -> list[SpanRecognizer]:
-    """Every pattern recognizer for one language, limited to the wanted entity types."""
+def build_recognizers(
+    settings: PIISettings, language: str, wanted: frozenset[str], *, prefilter: bool = True
+) -> list[SpanRecognizer]:
+    """Every pattern recognizer for one language, limited to the wanted entity types.
+
+    `prefilter=False` turns off the per-pattern cue checks inside recognizers (the reference the
+    prefilters are tested against); the analyzer skips `could_match` itself.
+    """
     found: list[SpanRecognizer] = []
     if "EMAIL_ADDRESS" in wanted:
         found.append(_email())
@@ -577,11 +725,11 @@ def build_recognizers(settings: PIISettings, language: str, wanted: frozenset[st
     if "DATE_OF_BIRTH" in wanted:
         found.append(DateOfBirthRecognizer())
     if "PERSON" in wanted and language == "en":
-        found.append(NameCueRecognizer())
+        found.append(NameCueRecognizer(prefilter=prefilter))
     if "PERSON" in wanted and language == "de":
         found.append(GermanNameCueRecognizer())
     if "LOCATION" in wanted and language == "de":
-        found.append(RegexRecognizer("LOCATION", [(_PLZ_ORT, 0.85)]))
+        found.append(RegexRecognizer("LOCATION", [(_PLZ_ORT, 0.85)], gate=at_least_digits(5)))
     if "LOCATION" in wanted:
         found.append(StreetAddressRecognizer())
     found.extend(_presidio(language, wanted))
