@@ -56,9 +56,9 @@ class Stack:
 
     def pool_connections(self, upstream: str = "openai") -> int:
         """Connections the proxy's upstream pool still holds that are busy (a leak if a request is over)."""
-        client: httpx.AsyncClient = self.app.state.upstreams[upstream].client
-        pool = client._transport._pool  # type: ignore[attr-defined]
-        return sum(1 for conn in pool.connections if not conn.is_idle())
+        clients: list[httpx.AsyncClient] = self.app.state.upstreams[upstream].clients
+        pools = [client._transport._pool for client in clients]  # type: ignore[attr-defined]
+        return sum(1 for pool in pools for conn in pool.connections if not conn.is_idle())
 
 
 @pytest.fixture
