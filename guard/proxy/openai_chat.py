@@ -18,7 +18,7 @@ from guard.core.pipeline import StreamGuard
 from guard.errors import BadRequest, ClientDisconnected, GuardError, OutputBlocked, UpstreamError
 from guard.proxy.door import Door, guard_headers, upstream_body
 from guard.proxy.relay import stream_through, upstream_json
-from guard.proxy.sse import SSEEvent, format_event, iter_events
+from guard.proxy.sse import SSEEvent, format_event, relay_reads
 
 __all__ = ["chat_completions", "chat_exchange", "list_models"]
 
@@ -153,33 +153,25 @@ def _content_chunk(template: dict[str, Any], text: str, finish_reason: str | Non
 
 async def _relay(response: httpx.Response, guard_stream: StreamGuard, decision: Decision,
                  stack: AsyncExitStack) -> AsyncIterator[bytes]:
-    """Upstream SSE → pipeline chunk filters → client SSE, one event at a time (never buffered)."""
-    template: dict[str, Any] = {}
-    finished = done_sent = False
+    """Upstream SSE → pipeline chunk filters → client SSE, one network read at a time (never held)."""
+    chat = _ChatStream(guard_stream)
     try:
-        async for event in iter_events(response.aiter_text()):
-            if event.data.strip() == "[DONE]":
-                done_sent = True
-                break
-            out, template, done = await _relay_event(event, guard_stream, template)
-            finished = finished or done
-            for item in out:
-                yield format_event(item)
-        if not (finished or done_sent):
+        async for data in relay_reads(response.aiter_text(), chat.handle):
+            yield data
+        if not (chat.finished or chat.done_sent):
             # The body ended cleanly but the answer did not: never pass a truncated answer off as whole.
             raise UpstreamError("The model upstream's stream ended before the answer was complete.",
                                 kind="stream_cut")
-        if not finished:
+        if not chat.finished:
             tail = await guard_stream.finish()
             if tail:
-                yield format_event(_content_chunk(template, tail))
+                yield format_event(_content_chunk(chat.template, tail))
         yield format_event("[DONE]")
     except OutputBlocked as blocked:
         note = blocked.closing_text()
-        final = _content_chunk(template, note, "content_filter")
+        final = _content_chunk(chat.template, note, "content_filter")
         final["guard"] = {"decision": decision.id, "action": "block"}
-        yield format_event(final)
-        yield format_event("[DONE]")
+        yield format_event(final) + format_event("[DONE]")
     except GuardError as error:
         await guard_stream.abort(error)
         yield format_event({"error": {"message": str(error), "type": "api_error", "code": error.code},
@@ -198,14 +190,85 @@ async def _relay(response: httpx.Response, guard_stream: StreamGuard, decision: 
             await stack.aclose()
 
 
-async def _relay_event(event: SSEEvent, guard_stream: StreamGuard,
-                       template: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any], bool]:
+class _ChatStream:
+    """The events of one network read, relayed together.
+
+    Consecutive plain text deltas go through the chunk filters as one text and leave as one chunk;
+    if the filters let that text through unchanged, the upstream's own event data is sent as it
+    came (no JSON round trip). Anything else (role, tool calls, the finish, usage) is handled one
+    event at a time by `_relay_chunk`, in order.
+    """
+
+    def __init__(self, guard_stream: StreamGuard) -> None:
+        self.guard_stream = guard_stream
+        self.template: dict[str, Any] = {}
+        self.finished = False   # the upstream's finish_reason has been relayed (and the decision recorded)
+        self.done_sent = False  # the upstream's [DONE] arrived
+
+    async def handle(self, events: list[SSEEvent], out: list[bytes]) -> bool:
+        run: list[tuple[SSEEvent, dict[str, Any]]] = []
+        for event in events:
+            if event.data.strip() == "[DONE]":
+                self.done_sent = True
+                break
+            chunk = _decode(event)
+            if _plain_text(chunk):
+                run.append((event, chunk))
+                continue
+            await self._feed(run, out)
+            run = []
+            items, self.template, done = await _relay_chunk(chunk, self.guard_stream, self.template)
+            self.finished = self.finished or done
+            out.extend(format_event(item) for item in items)
+        await self._feed(run, out)
+        return self.done_sent
+
+    async def _feed(self, run: list[tuple[SSEEvent, dict[str, Any]]], out: list[bytes]) -> None:
+        if not run:
+            return
+        first = run[0][1]
+        self.template = self.template or first
+        text = "".join(chunk["choices"][0]["delta"]["content"] for _, chunk in run)
+        released = await self.guard_stream.feed(text)
+        if released == text and all("\n" not in event.data for event, _ in run):
+            out.extend(format_event(event.data) for event, _ in run)
+        elif released:
+            first["choices"][0]["delta"]["content"] = released
+            out.append(format_event(first))
+
+
+def _decode(event: SSEEvent) -> dict[str, Any]:
     try:
         chunk = event.json()
     except ValueError:
         raise UpstreamError("The model upstream sent a stream event that is not JSON.", kind="malformed") from None
     if not isinstance(chunk, dict):
         raise UpstreamError("The model upstream sent a stream event that is not a JSON object.", kind="malformed")
+    return chunk
+
+
+def _plain_text(chunk: dict[str, Any]) -> bool:
+    """A chunk that only adds answer text: one choice, a non-empty `content` delta and nothing else
+    that merging it with its neighbours could lose (finish, logprobs, usage, an error)."""
+    choices = chunk.get("choices")
+    if "error" in chunk or chunk.get("usage") is not None or not isinstance(choices, list) or len(choices) != 1:
+        return False
+    choice = choices[0]
+    if not isinstance(choice, dict) or choice.get("finish_reason") is not None or choice.get("logprobs") is not None:
+        return False
+    delta = choice.get("delta")
+    return isinstance(delta, dict) and len(delta) == 1 and isinstance(delta.get("content"), str) and bool(
+        delta["content"])
+
+
+async def _relay_event(event: SSEEvent, guard_stream: StreamGuard,
+                       template: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any], bool]:
+    """One upstream event → the chunks to send, the template for made-up chunks, whether it finished."""
+    return await _relay_chunk(_decode(event), guard_stream, template)
+
+
+async def _relay_chunk(chunk: dict[str, Any], guard_stream: StreamGuard,
+                       template: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any], bool]:
     if "error" in chunk:
         raise UpstreamError("The model upstream reported an error mid-stream.", kind="status")
     template = template or chunk

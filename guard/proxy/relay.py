@@ -20,7 +20,7 @@ from guard.core.decision import Decision
 from guard.core.pipeline import StreamGuard
 from guard.errors import ClientDisconnected, GuardError, OutputBlocked, UpstreamError
 from guard.proxy.door import Door, guard_headers
-from guard.proxy.sse import format_event, iter_events
+from guard.proxy.sse import SSEEvent, format_event, relay_reads
 
 __all__ = ["EventRelay", "Relay", "stream_through", "upstream_json"]
 
@@ -55,11 +55,8 @@ class EventRelay:
 
     async def run(self, response: httpx.Response, stack: AsyncExitStack) -> AsyncIterator[bytes]:
         try:
-            async for event in iter_events(response.aiter_text()):
-                for item in await self.on_event(event.json()):
-                    yield _event(item)
-                if self.done:
-                    break
+            async for data in relay_reads(response.aiter_text(), self._handle):
+                yield data
             if not self.done:
                 raise UpstreamError("The model upstream's stream ended before the answer was complete.",
                                     kind="stream_cut")
@@ -82,6 +79,15 @@ class EventRelay:
                     await self.guard_stream.abort(
                         ClientDisconnected("The client disconnected before the answer was complete."))
                 await stack.aclose()
+
+
+    async def _handle(self, events: list[SSEEvent], out: list[bytes]) -> bool:
+        for event in events:
+            items = await self.on_event(event.json())
+            out.extend(_event(item) for item in items)
+            if self.done:
+                return True
+        return False
 
 
 def _event(data: dict[str, Any]) -> bytes:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["SSEEvent", "SSEParser", "format_event", "iter_events"]
+__all__ = ["SSEEvent", "SSEParser", "format_event", "iter_events", "relay_reads"]
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(slots=True, frozen=True)
@@ -28,16 +31,20 @@ class SSEParser:
         self._event: str | None = None
 
     def feed(self, text: str) -> list[SSEEvent]:
-        self._buffer += text
+        buffer = self._buffer + text if self._buffer else text
+        # A '\r' at the very end may be the first half of '\r\n': it waits for the next piece.
+        end = len(buffer) - 1 if buffer.endswith("\r") else len(buffer)
+        last = max(buffer.rfind("\n", 0, end), buffer.rfind("\r", 0, end))
+        if last < 0:
+            self._buffer = buffer
+            return []
+        self._buffer = buffer[last + 1:]
         events: list[SSEEvent] = []
-        while True:
-            cut = _line_end(self._buffer)
-            if cut is None:
-                return events
-            line, self._buffer = self._buffer[: cut[0]], self._buffer[cut[1]:]
+        for line in _LINE_BREAK.split(buffer[: last + 1])[:-1]:
             event = self._line(line)
             if event is not None:
                 events.append(event)
+        return events
 
     def _line(self, line: str) -> SSEEvent | None:
         if not line:
@@ -61,17 +68,6 @@ class SSEParser:
         return self.feed("\n\n") if self._buffer or self._data else []
 
 
-def _line_end(buffer: str) -> tuple[int, int] | None:
-    for index, char in enumerate(buffer):
-        if char == "\n":
-            return index, index + 1
-        if char == "\r":
-            if index + 1 == len(buffer):
-                return None  # could be the first half of \r\n: wait for more
-            return index, index + (2 if buffer[index + 1] == "\n" else 1)
-    return None
-
-
 async def iter_events(chunks: AsyncIterator[str]) -> AsyncIterator[SSEEvent]:
     parser = SSEParser()
     async for chunk in chunks:
@@ -79,6 +75,39 @@ async def iter_events(chunks: AsyncIterator[str]) -> AsyncIterator[SSEEvent]:
             yield event
     for event in parser.close():
         yield event
+
+
+#: Handles the events of one network read: appends the bytes to send to `out` and returns True
+#: once the stream is over (nothing more will be read).
+ReadHandler = Callable[[list[SSEEvent], list[bytes]], Awaitable[bool]]
+
+
+async def relay_reads(chunks: AsyncIterator[str], handle: ReadHandler) -> AsyncIterator[bytes]:
+    """Per network read, the events it completes go to `handle` together and what it produced
+    leaves as one write. A read is never held for the next one; batching only what has already
+    arrived spares the per-event filter passes and socket writes. What was produced before a
+    handler raised is still sent, then the error propagates (the caller ends the stream with it)."""
+    parser = SSEParser()
+    ended = False
+    while not ended:
+        chunk = await anext(chunks, None)
+        if chunk is None:
+            events, ended = parser.close(), True
+        else:
+            events = parser.feed(chunk)
+        if not events:
+            continue
+        out: list[bytes] = []
+        try:
+            over = await handle(events, out)
+        except Exception:
+            if out:
+                yield b"".join(out)
+            raise
+        if out:
+            yield b"".join(out)
+        if over:
+            return
 
 
 def format_event(data: Any, *, event: str | None = None) -> bytes:
