@@ -1,7 +1,9 @@
 """The embedded consent store: one SQLite file (WAL), used from a worker thread.
 
 Safe to construct anywhere: the file is opened on first use. Several processes may share the file
-(SQLite locks it); each call is one short transaction.
+(SQLite locks it); each call is one short transaction, and only changes take the write lock.
+The reads every exchange makes (a subject's consents, a conversation's last disclosure) are
+answered from memory while the file has not changed (`guard.consent.freshness`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from guard.consent.freshness import COUNTER_SCHEMA, ChangeWatch, ReadCache
 from guard.consent.records import ConsentRecord, policy_time, utc_now
 from guard.errors import StateError
 
@@ -41,6 +44,9 @@ CREATE TABLE IF NOT EXISTS disclosures (
 );
 """
 
+#: Subjects and conversations whose answers are kept in memory (a few hundred bytes each).
+CACHE_ENTRIES = 10_000
+
 _COLUMNS = "tenant, subject_hash, purpose, granted_at, expires_at, withdrawn_at, source, proof"
 
 
@@ -60,10 +66,15 @@ def _record(row: tuple[Any, ...]) -> ConsentRecord:
 class SQLiteConsentStore:
     """Consent records in a SQLite file (`:memory:` for tests)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, cache_entries: int = CACHE_ENTRIES) -> None:
         self.path = str(path)
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
+        # ":memory:" is one database per connection: nothing else can change it, nothing to watch.
+        self._watch = ChangeWatch(self.path) if self.path != ":memory:" else None
+        self._consents: ReadCache[tuple[str, str], tuple[ConsentRecord, ...]] = ReadCache(cache_entries)
+        # (time,) rather than the time: a conversation never shown is cached too, as (None,).
+        self._disclosures: ReadCache[tuple[str, str], tuple[datetime | None]] = ReadCache(cache_entries)
 
     def _connect(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -72,14 +83,18 @@ class SQLiteConsentStore:
             conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10.0)
             if self.path != ":memory:":
                 conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
+            conn.executescript(_SCHEMA + COUNTER_SCHEMA)
             self._conn = conn
+            if self._watch is not None:
+                self._watch.open()
         return self._conn
 
-    def _sync(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    def _sync(self, work: Callable[[sqlite3.Connection], T], *, write: bool) -> T:
         with self._lock:
             try:
                 conn = self._connect()
+                if not write:  # one SELECT is a consistent snapshot already; no lock to take
+                    return work(conn)
                 conn.execute("BEGIN IMMEDIATE")
                 try:
                     result = work(conn)
@@ -94,8 +109,24 @@ class SQLiteConsentStore:
                     hint="Check that consent.url points at a writable SQLite file.",
                 ) from None
 
-    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        return await asyncio.to_thread(self._sync, work)
+    async def _run(self, work: Callable[[sqlite3.Connection], T], *, write: bool = True) -> T:
+        return await asyncio.to_thread(self._sync, work, write=write)
+
+    def _fresh(self) -> bool:
+        """Drop what a change made stale; False if freshness cannot be told (do not use the caches)."""
+        if self._watch is None:
+            return self._conn is not None  # all changes go through this store's one connection
+        look = self._watch.look()
+        if look is None:
+            self._consents.clear()
+            self._disclosures.clear()
+            return False
+        changed, consents_changed = look
+        if consents_changed:
+            self._consents.clear()
+        if changed:
+            self._disclosures.clear()
+        return True
 
     async def grant(
         self, tenant: str, subject_hash: str, purpose: str, *,
@@ -114,6 +145,7 @@ class SQLiteConsentStore:
             )
 
         await self._run(work)
+        self._consents.clear()
         return record
 
     async def withdraw(
@@ -128,7 +160,10 @@ class SQLiteConsentStore:
             )
             return self._get(conn, tenant, subject_hash, purpose)
 
-        return await self._run(work)
+        try:
+            return await self._run(work)
+        finally:
+            self._consents.clear()
 
     @staticmethod
     def _get(conn: sqlite3.Connection, tenant: str, subject_hash: str, purpose: str) -> ConsentRecord | None:
@@ -139,9 +174,15 @@ class SQLiteConsentStore:
         return _record(row) if row else None
 
     async def get(self, tenant: str, subject_hash: str, purpose: str) -> ConsentRecord | None:
-        return await self._run(lambda conn: self._get(conn, tenant, subject_hash, purpose))
+        return await self._run(lambda conn: self._get(conn, tenant, subject_hash, purpose), write=False)
 
     async def list(self, tenant: str, subject_hash: str) -> list[ConsentRecord]:
+        key = (tenant, subject_hash)
+        fresh = self._fresh()
+        if fresh and (cached := self._consents.get(key)) is not None:
+            return list(cached)
+        generation = self._consents.generation
+
         def work(conn: sqlite3.Connection) -> list[ConsentRecord]:
             rows = conn.execute(
                 f"SELECT {_COLUMNS} FROM consents WHERE tenant = ? AND subject_hash = ? ORDER BY purpose",  # noqa: S608
@@ -149,7 +190,10 @@ class SQLiteConsentStore:
             ).fetchall()
             return [_record(row) for row in rows]
 
-        return await self._run(work)
+        records = await self._run(work, write=False)
+        if fresh:
+            self._consents.put(key, tuple(records), generation)
+        return records
 
     async def erase(self, tenant: str, subject_hash: str) -> int:
         def work(conn: sqlite3.Connection) -> int:
@@ -157,9 +201,18 @@ class SQLiteConsentStore:
                                   (tenant, subject_hash))
             return cursor.rowcount
 
-        return await self._run(work)
+        try:
+            return await self._run(work)
+        finally:
+            self._consents.clear()
 
     async def last_disclosed(self, tenant: str, conversation_hash: str) -> datetime | None:
+        key = (tenant, conversation_hash)
+        fresh = self._fresh()
+        if fresh and (cached := self._disclosures.get(key)) is not None:
+            return cached[0]
+        generation = self._disclosures.generation
+
         def work(conn: sqlite3.Connection) -> datetime | None:
             row = conn.execute(
                 "SELECT shown_at FROM disclosures WHERE tenant = ? AND conversation_hash = ?",
@@ -167,7 +220,10 @@ class SQLiteConsentStore:
             ).fetchone()
             return _parse(row[0]) if row else None
 
-        return await self._run(work)
+        shown = await self._run(work, write=False)
+        if fresh:
+            self._disclosures.put(key, (shown,), generation)
+        return shown
 
     async def mark_disclosed(self, tenant: str, conversation_hash: str, at: datetime) -> None:
         def work(conn: sqlite3.Connection) -> None:
@@ -176,10 +232,17 @@ class SQLiteConsentStore:
                 (tenant, conversation_hash, policy_time(at)),
             )
 
-        await self._run(work)
+        try:
+            await self._run(work)
+        finally:
+            self._disclosures.clear()
 
     async def aclose(self) -> None:
         with self._lock:
+            if self._watch is not None:
+                self._watch.close()
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+        self._consents.clear()
+        self._disclosures.clear()
