@@ -1,7 +1,8 @@
 """The shipped pack decides exactly as recorded in the golden file, on 3000 seeded varied cases.
 
 Guards restructuring of the Rego for speed: admit, output and texts values must stay identical
-(reasons compared as a set, sorted by rule id). See golden_cases.py to regenerate on purpose.
+(reasons in the order the engine reads them: by rule id, ties in the policy's order).
+See golden_cases.py to regenerate on purpose.
 """
 
 from __future__ import annotations
