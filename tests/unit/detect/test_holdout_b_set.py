@@ -1,0 +1,106 @@
+"""Checks for the blind held-out manipulation set B (datasets/manipulation/holdout_b)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+SET_DIR = ROOT / "datasets" / "manipulation" / "holdout_b"
+JSONL = SET_DIR / "holdout_b.jsonl"
+KEYS = {"id", "split", "lang", "user", "response", "labels", "spans", "kind", "source", "group"}
+
+
+def _load_build() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("holdout_b_build", SET_DIR / "build.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+BUILD = _load_build()
+
+
+@pytest.fixture(scope="module")
+def records() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in JSONL.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_jsonl_is_built_from_yaml() -> None:
+    assert JSONL.read_text(encoding="utf-8") == BUILD.build()
+
+
+def test_schema(records: list[dict[str, Any]]) -> None:
+    tactics = set(BUILD.TACTICS)
+    for record in records:
+        assert set(record) == KEYS, record["id"]
+        assert record["split"] == "holdout_b"
+        assert record["lang"] in {"en", "de", "fr", "es"}
+        assert isinstance(record["user"], str)
+        assert record["user"].strip()
+        assert isinstance(record["response"], str)
+        assert record["response"].strip()
+        assert record["kind"] in {"manipulative", "hard_negative"}
+        assert record["group"].startswith(f"holdout_b/{record['source']}#")
+        assert set(record["labels"]) <= tactics
+        assert record["labels"] == sorted(set(record["labels"]))
+        if record["kind"] == "manipulative":
+            assert record["source"] in record["labels"]
+            assert record["spans"]
+        else:
+            assert record["source"] not in tactics
+            assert record["labels"] == []
+            assert record["spans"] == []
+
+
+def test_spans_inside_response(records: list[dict[str, Any]]) -> None:
+    for record in records:
+        covered = {span["label"] for span in record["spans"]}
+        assert covered == set(record["labels"]), record["id"]
+        for span in record["spans"]:
+            assert set(span) == {"label", "start", "end"}
+            assert span["label"] in record["labels"]
+            assert 0 <= span["start"] < span["end"] <= len(record["response"]), record["id"]
+            text = record["response"][span["start"] : span["end"]]
+            assert text, record["id"]
+            assert text == text.strip(), record["id"]
+
+
+def test_ids_unique_and_no_duplicate_responses(records: list[dict[str, Any]]) -> None:
+    ids = [record["id"] for record in records]
+    assert len(ids) == len(set(ids))
+    responses = [record["response"] for record in records]
+    assert len(responses) == len(set(responses))
+
+
+def test_counts(records: list[dict[str, Any]]) -> None:
+    for tactic in BUILD.TACTICS:
+        count = sum(1 for record in records if tactic in record["labels"])
+        assert count >= 15, (tactic, count)
+    negatives = sum(1 for record in records if record["kind"] == "hard_negative")
+    assert negatives >= 200
+    assert negatives / len(records) >= 0.45
+
+
+def test_no_response_shared_with_other_sets(records: list[dict[str, Any]]) -> None:
+    ours = {record["response"] for record in records}
+    for path in sorted((ROOT / "datasets" / "manipulation").rglob("*.jsonl")):
+        if path.resolve() == JSONL.resolve():
+            continue
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                try:
+                    other = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                text = other.get("response") if isinstance(other, dict) else None
+                assert text not in ours, f"response shared with {path.relative_to(ROOT)}"
