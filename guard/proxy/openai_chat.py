@@ -18,7 +18,7 @@ from guard.core.pipeline import StreamGuard
 from guard.errors import BadRequest, ClientDisconnected, GuardError, OutputBlocked, UpstreamError
 from guard.proxy.door import Door, guard_headers, upstream_body
 from guard.proxy.relay import stream_through, upstream_json
-from guard.proxy.sse import SSEEvent, format_event, relay_reads
+from guard.proxy.sse import SSEEvent, drain, format_event, relay_reads
 
 __all__ = ["chat_completions", "chat_exchange", "list_models"]
 
@@ -155,8 +155,9 @@ async def _relay(response: httpx.Response, guard_stream: StreamGuard, decision: 
                  stack: AsyncExitStack) -> AsyncIterator[bytes]:
     """Upstream SSE → pipeline chunk filters → client SSE, one network read at a time (never held)."""
     chat = _ChatStream(guard_stream)
+    reads = response.aiter_text()
     try:
-        async for data in relay_reads(response.aiter_text(), chat.handle):
+        async for data in relay_reads(reads, chat.handle):
             yield data
         if not (chat.finished or chat.done_sent):
             # The body ended cleanly but the answer did not: never pass a truncated answer off as whole.
@@ -167,6 +168,8 @@ async def _relay(response: httpx.Response, guard_stream: StreamGuard, decision: 
             if tail:
                 yield format_event(_content_chunk(chat.template, tail))
         yield format_event("[DONE]")
+        if chat.done_sent:
+            await drain(reads)
     except OutputBlocked as blocked:
         note = blocked.closing_text()
         final = _content_chunk(chat.template, note, "content_filter")

@@ -20,7 +20,7 @@ from guard.core.decision import Decision
 from guard.core.pipeline import StreamGuard
 from guard.errors import ClientDisconnected, GuardError, OutputBlocked, UpstreamError
 from guard.proxy.door import Door, guard_headers
-from guard.proxy.sse import SSEEvent, format_event, relay_reads
+from guard.proxy.sse import SSEEvent, drain, format_event, relay_reads
 
 __all__ = ["EventRelay", "Relay", "stream_through", "upstream_json"]
 
@@ -54,12 +54,14 @@ class EventRelay:
         raise NotImplementedError
 
     async def run(self, response: httpx.Response, stack: AsyncExitStack) -> AsyncIterator[bytes]:
+        reads = response.aiter_text()
         try:
-            async for data in relay_reads(response.aiter_text(), self._handle):
+            async for data in relay_reads(reads, self._handle):
                 yield data
             if not self.done:
                 raise UpstreamError("The model upstream's stream ended before the answer was complete.",
                                     kind="stream_cut")
+            await drain(reads)
         except OutputBlocked as blocked:
             for item in self.blocked_ending(blocked):
                 yield _event(item)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["SSEEvent", "SSEParser", "format_event", "iter_events", "relay_reads"]
+import anyio
+
+__all__ = ["SSEEvent", "SSEParser", "drain", "format_event", "iter_events", "relay_reads"]
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+#: How long a finished stream waits for the upstream body to end before closing the connection.
+DRAIN_S = 0.25
 
 
 @dataclass(slots=True, frozen=True)
@@ -108,6 +113,16 @@ async def relay_reads(chunks: AsyncIterator[str], handle: ReadHandler) -> AsyncI
             yield b"".join(out)
         if over:
             return
+
+
+async def drain(chunks: AsyncIterator[str]) -> None:
+    """After the last event, read what follows (normally just the end of the chunked body, already
+    here), so the upstream connection goes back to its pool instead of being closed and reopened.
+    Call it once the client has its last event: the wait is then nobody's."""
+    with anyio.move_on_after(DRAIN_S), contextlib.suppress(Exception):
+        # The answer is complete: trouble reading past its end only costs this connection.
+        async for _ in chunks:
+            pass
 
 
 def format_event(data: Any, *, event: str | None = None) -> bytes:
