@@ -14,6 +14,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from guard.errors import ConfigError
@@ -24,7 +25,7 @@ from guard.pii.spans import Span, resolve_overlaps
 if TYPE_CHECKING:
     from guard.pii.settings import PIISettings
 
-__all__ = ["Analyzer", "PIIAnalyzer", "analysis_key", "load_ner"]
+__all__ = ["AnalysisBatch", "Analyzer", "PIIAnalyzer", "analysis_key", "load_ner"]
 
 _NER_LABELS = {
     "PERSON": "PERSON",
@@ -233,6 +234,20 @@ class _OffsetCache:
                 self._items.popitem(last=False)
 
 
+@dataclass(slots=True)
+class AnalysisBatch:
+    """Texts between `Analyzer.begin` and `Analyzer.finish`: settled results, and those awaiting NER."""
+
+    language: str
+    cache: bool
+    results: list[list[Span]] = field(default_factory=list)
+    for_ner: list[tuple[int, str, bytes, list[Span]]] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return not self.for_ner
+
+
 class Analyzer:
     """NER + patterns for each configured language; one instance per process, shared by workers' tasks."""
 
@@ -261,6 +276,8 @@ class Analyzer:
         self._salt = digest[:16]
         self.cache = _OffsetCache(settings.cache_size)
         self._lock = threading.Lock()
+        for lang in languages:  # lazy set-up (suffix list, phone metadata) now, not in the first request
+            self._patterns(_WARM_UP, lang)
 
     def _gate(self, recognizer: SpanRecognizer) -> Gate | None:
         """When to run a recognizer: its own prefilter, and, if none of its matches can reach the
@@ -287,39 +304,64 @@ class Analyzer:
     def analyze(self, text: str, language: str = "en") -> list[Span]:
         return self.analyze_batch([text], language)[0]
 
+
     def analyze_batch(self, texts: Sequence[str], language: str = "en", *, cache: bool = True) -> list[list[Span]]:
         """Spans per text, non-overlapping and sorted; cached texts are not analysed again."""
+        return self.finish(self.begin(texts, language, cache=cache))
+
+    def begin(self, texts: Sequence[str], language: str = "en", *, cache: bool = True) -> AnalysisBatch:
+        """Cache lookups, patterns, and which texts need NER: everything but the model.
+
+        Needs no lock, so the stage runs it on the event loop; only a batch with texts for NER
+        (`batch.done` false) goes to the analysis thread for `finish`. Regex work holds the GIL
+        either way, and most texts (history, PII-free turns, streamed windows) need no model, so
+        this spares them the thread hop, which costs more than their prefilters.
+        """
         language = self.language_for(language)
-        results: list[list[Span] | None] = [None] * len(texts)
-        keys: list[bytes] = []
-        misses: list[int] = []
+        batch = AnalysisBatch(language, cache)
         for index, text in enumerate(texts):
-            key = hashlib.sha256(self._salt + language.encode() + b"\x00" + text.encode()).digest()
-            keys.append(key)
+            key = self._key(text, language)
             hit = self.cache.get(key) if cache else None
             if hit is not None:
-                results[index] = list(hit)
-            elif text.strip():
-                misses.append(index)
+                batch.results.append(list(hit))
+                continue
+            batch.results.append([])
+            if not text.strip():
+                continue
+            spans = self._patterns(text, language)
+            if self._needs_model(text, language, spans):
+                batch.for_ner.append((index, text, key, spans))
             else:
-                results[index] = []
-        if misses:
+                batch.results[index] = self._settle(text, spans, cache, key)
+        return batch
+
+    def finish(self, batch: AnalysisBatch) -> list[list[Span]]:
+        """Run NER on the texts `begin` left for it and settle them; returns spans per text."""
+        if batch.for_ner:
             # spaCy pipelines are not thread-safe; Guards in one process share this analyzer.
             with self._lock:
-                found = self._analyze_fresh([texts[i] for i in misses], language)
-            for index, spans in zip(misses, found, strict=True):
-                results[index] = spans
-                if cache:
-                    self.cache.put(keys[index], spans)
-        return [spans or [] for spans in results]
+                found = self._ner([text for _, text, _, _ in batch.for_ner], batch.language)
+            for (index, text, key, spans), extra in zip(batch.for_ner, found, strict=True):
+                batch.results[index] = self._settle(text, spans + extra, batch.cache, key)
+            batch.for_ner = []
+        return batch.results
 
-    def _analyze_fresh(self, texts: list[str], language: str) -> list[list[Span]]:
-        found = [self._patterns(text, language) for text in texts]
-        ner = self._ner(texts, language, found)
-        return [
-            resolve_overlaps(s for s in spans + extra if self._keep(text, s))
-            for text, spans, extra in zip(texts, found, ner, strict=True)
-        ]
+    def _settle(self, text: str, spans: list[Span], cache: bool, key: bytes) -> list[Span]:
+        settled = resolve_overlaps(s for s in spans if self._keep(text, s))
+        if cache:
+            self.cache.put(key, settled)
+        return settled
+
+    def _key(self, text: str, language: str) -> bytes:
+        return hashlib.sha256(self._salt + language.encode() + b"\x00" + text.encode()).digest()
+
+    def _needs_model(self, text: str, language: str, spans: list[Span]) -> bool:
+        if self._nlp.get(language) is None:
+            return False
+        if language != "en":
+            return _CAPITALISED.search(text) is not None
+        # Words already inside a value surer than NER (a cue-found name, a street) need no model.
+        return _needs_ner(text, [s for s in spans if s.score > _NER_SCORE and self._keep(text, s)])
 
     def _patterns(self, text: str, language: str) -> list[Span]:
         spans: list[Span] = []
@@ -340,18 +382,10 @@ class Analyzer:
                 spans.extend(s for s in recognizer.find(blanked) if s.entity in self.entities)
         return spans
 
-    def _ner(self, texts: list[str], language: str, found: list[list[Span]]) -> list[list[Span]]:
-        nlp = self._nlp.get(language)
+    def _ner(self, texts: list[str], language: str) -> list[list[Span]]:
+        nlp = self._nlp[language]
         results: list[list[Span]] = [[] for _ in texts]
-        if nlp is None:
-            return results
-        todo = []
-        for index, text in enumerate(texts):
-            # Words already inside a value surer than NER (a cue-found name, a street) need no model.
-            sure = [s for s in found[index] if s.score > _NER_SCORE and self._keep(text, s)]
-            if (language != "en" and _CAPITALISED.search(text)) or (language == "en" and _needs_ner(text, sure)):
-                todo.append(index)
-        for index, doc in zip(todo, nlp.pipe([texts[i] for i in todo], batch_size=32), strict=True):
+        for index, doc in enumerate(nlp.pipe(texts, batch_size=32)):
             text = texts[index]
             for ent in doc.ents:
                 entity = _NER_LABELS.get(ent.label_)
@@ -371,6 +405,9 @@ class Analyzer:
         if span.entity == "IP_ADDRESS" and value in _PUBLIC_SERVICE_IPS:
             return False
         return not (span.entity in _VERSIONED and follows_version_cue(text, span.start))
+
+
+_WARM_UP = "Dr. Ann Lee, ann@example.com, +1 415 555 2671, 10.0.0.1, DE89 3704 0044 0532 0130 00, 42 Elm Street"
 
 
 def _never(_: TextFacts) -> bool:
@@ -551,15 +588,16 @@ def _looks_foreign(text: str, english: frozenset[str] | set[str]) -> bool:
     words = _WORDS.findall(text)
     if len(words) < 3:
         return False
-    lowered = [w.lower() for w in words]
-    foreign = sum(w in _FOREIGN_FUNCTION_WORDS for w in lowered)
-    native = sum(w in english for w in lowered)
+    lowered = list(map(str.lower, words))
+    foreign = sum(map(_FOREIGN_FUNCTION_WORDS.__contains__, lowered))
+    native = sum(map(english.__contains__, lowered))
     if foreign >= 2 and foreign > native:
         return True
+    if native:
+        return False
     # Short turns: no English function word at all, and a foreign one, Spanish marks, or a
     # lower-case word with umlauts or accents (names alone keep their capital).
-    marked = "¿" in text or "¡" in text or any(w[0].islower() and _ACCENTED.search(w) for w in words)
-    return native == 0 and (foreign >= 1 or marked)
+    return foreign >= 1 or "¿" in text or "¡" in text or any(w[0].islower() and _ACCENTED.search(w) for w in words)
 
 
 _ACCENTED = re.compile(r"[äöüßñéèêàâçãõìòù]")
@@ -575,8 +613,7 @@ def _needs_ner(text: str, sure: Sequence[Span] = ()) -> bool:
     """
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    if _looks_foreign(text, STOP_WORDS):
-        return False
+    # The foreign-language check is the dearer one: only needed once a candidate word is found.
     for match in _CAPITALISED_WORD.finditer(text):
         if match.group(0) in _WEEKDAYS or match.group(0) in _NEVER_NAMES:
             continue
@@ -587,7 +624,7 @@ def _needs_ner(text: str, sure: Sequence[Span] = ()) -> bool:
         starts_sentence = _SENTENCE_START.search(text[max(0, match.start() - 4) : match.start()]) is not None
         if starts_sentence and (base in STOP_WORDS or base in _CHAT_OPENERS):
             continue
-        return True
+        return not _looks_foreign(text, STOP_WORDS)
     return False
 
 

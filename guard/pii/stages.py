@@ -27,6 +27,7 @@ from guard.core.decision import Action, Decision, Outcome
 from guard.core.stage import BaseStage, ChunkFilter
 from guard.errors import RedactionError, StateError
 from guard.logging import note_personal_values
+from guard.pii.analyzer import Analyzer
 from guard.pii.conversation import ConversationMap, mentions
 from guard.pii.entities import ESCAPED_TOKEN, TOKEN, escape_tokens
 from guard.pii.operators import OPERATORS, encrypt_value, hash_value, mask_value
@@ -103,9 +104,16 @@ class RedactStage(BaseStage):
 
     async def analyze(self, texts: Sequence[str], language: str, *, cache: bool = True) -> list[list[Span]]:
         loop = asyncio.get_running_loop()
-        found = await loop.run_in_executor(
-            self._executor, lambda: self.analyzer.analyze_batch(list(texts), language, cache=cache)
-        )
+        if isinstance(self.analyzer, Analyzer):
+            # Cache lookups and patterns here; only texts that need the NER model go to its thread.
+            batch = self.analyzer.begin(texts, language, cache=cache)
+            found = batch.results if batch.done else await loop.run_in_executor(
+                self._executor, self.analyzer.finish, batch
+            )
+        else:
+            found = await loop.run_in_executor(
+                self._executor, lambda: self.analyzer.analyze_batch(list(texts), language, cache=cache)
+            )
         return spread_found_values(texts, found)
 
     # -- input -----------------------------------------------------------------------------
