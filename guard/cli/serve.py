@@ -34,15 +34,18 @@ def serve(
         from guard.audit import open_signing_key_for
 
         open_signing_key_for(settings)
+        # No access log: its lines carry concrete paths (/guard/consent/<subject>/...), and one line per
+        # request costs the proxy ~3 % of its CPU; /metrics counts requests by route template instead.
         if workers == 1:
             from guard.proxy import create_app
 
-            uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+            uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
             return
         # Separate processes must load the configuration themselves: hand them the file path.
         if config is not None:
             os.environ["GUARD_CONFIG"] = str(config.resolve())
-        uvicorn.run("guard.proxy.asgi:app", factory=True, host=host, port=port, workers=workers, log_config=None)
+        uvicorn.run("guard.proxy.asgi:app", factory=True, host=host, port=port, workers=workers, log_config=None,
+                    access_log=False)
 
 
 def config_check(file: Annotated[Path | None, typer.Argument(help="Config file to check.")] = None) -> None:
