@@ -9,7 +9,9 @@ by subject (`DELETE /guard/subjects/{subject}`).
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from guard.core.config import GuardSettings
     from guard.pii.keys import PIIKeys
 
-__all__ = ["MemoryVault", "Vault", "VaultEntry", "open_vault"]
+__all__ = ["MemoryVault", "OpenedRows", "Vault", "VaultEntry", "open_vault"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,50 @@ class MemoryVault:
 
     async def aclose(self) -> None:
         self._rows.clear()
+
+
+_OPENED_ROWS = 4096
+_OPENED_MAX_AGE_S = 300.0
+
+
+class OpenedRows:
+    """Unsealed vault rows by conversation and sealed bytes: bounded, first in first out, each kept
+    at most a few minutes (SQLite and PostgreSQL vaults).
+
+    Unsealing (AES-GCM and JSON) every row on every turn of a conversation is most of a load's
+    CPU. The database stays the only source of which rows exist, so expiry and erasure take
+    effect at once; this only spares decrypting a row again. Insertion order is age order, so
+    expired and surplus rows are always at the front.
+    """
+
+    def __init__(self, size: int = _OPENED_ROWS, max_age_s: float = _OPENED_MAX_AGE_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._size = size
+        self._max_age = max_age_s
+        self._clock = clock
+        self._rows: OrderedDict[bytes, tuple[float, tuple[str, str, str, str]]] = OrderedDict()
+        self._lock = threading.Lock()  # loads read on the event loop, erasure clears in the vault's thread
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def get(self, key: bytes) -> tuple[str, str, str, str] | None:
+        with self._lock:
+            oldest = self._clock() - self._max_age
+            while self._rows and next(iter(self._rows.values()))[0] < oldest:
+                self._rows.popitem(last=False)
+            found = self._rows.get(key)
+        return found[1] if found is not None else None
+
+    def put(self, key: bytes, row: tuple[str, str, str, str]) -> None:
+        with self._lock:
+            self._rows[key] = (self._clock(), row)
+            while len(self._rows) > self._size:
+                self._rows.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rows.clear()
 
 
 def open_vault(settings: GuardSettings, keys: PIIKeys) -> Vault:

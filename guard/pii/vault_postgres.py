@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from guard.core.pgpool import LazyPool
 from guard.errors import StateError
-from guard.pii.vault import VaultEntry
+from guard.pii.vault import OpenedRows, VaultEntry
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
@@ -56,6 +56,7 @@ class PostgresVault:
         self._ttl = ttl_s
         self._clock = clock
         self._pool = LazyPool(url, schema=SCHEMA_SQL, min_size=min_size, max_size=max_size, timeout_s=timeout_s)
+        self._opened = OpenedRows()
 
     async def _ready(self) -> AsyncConnectionPool:
         return await self._pool.get()
@@ -81,14 +82,20 @@ class PostgresVault:
 
     def _unseal(self, conversation: str, sealed: bytes, tenant: str, subject: str | None,
                 expires: float) -> VaultEntry:
-        try:
-            data = json.loads(self._aead.decrypt(sealed[:12], sealed[12:], conversation.encode()))
-        except InvalidTag:
-            raise StateError(
-                "A PII vault entry cannot be decrypted: the vault key differs between workers or changed.",
-                hint="Give every worker and pod the same pii.key_file.",
-            ) from None
-        return VaultEntry(data["e"], data["o"], data["v"], data["t"], tenant, subject, expires)
+        # The row's conversation is the AEAD's associated data, so it is part of what is remembered.
+        key = conversation.encode() + b"\x00" + sealed
+        opened = self._opened.get(key)
+        if opened is None:
+            try:
+                data = json.loads(self._aead.decrypt(sealed[:12], sealed[12:], conversation.encode()))
+            except InvalidTag:
+                raise StateError(
+                    "A PII vault entry cannot be decrypted: the vault key differs between workers or changed.",
+                    hint="Give every worker and pod the same pii.key_file.",
+                ) from None
+            opened = (data["e"], data["o"], data["v"], data["t"])
+            self._opened.put(key, opened)
+        return VaultEntry(*opened, tenant, subject, expires)
 
     async def load(self, conversation: str) -> list[VaultEntry]:
         now = self._clock()
@@ -136,6 +143,7 @@ class PostgresVault:
             return int(cursor.rowcount)
 
         erased: int = await self._run(work)
+        self._opened.clear()  # forget what this process opened; other subjects' rows are opened again
         return erased
 
     async def purge_expired(self) -> int:
@@ -149,4 +157,5 @@ class PostgresVault:
         return purged
 
     async def aclose(self) -> None:
+        self._opened.clear()
         await self._pool.close()

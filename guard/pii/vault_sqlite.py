@@ -8,9 +8,8 @@ checkpoints), so an application crash loses nothing and a power cut can lose the
 commits: a placeholder handed out just before it cannot be restored afterwards. With FULL every
 new value waited for an fsync (about 3 ms here) while holding the vault's lock.
 
-Unsealing (AES-GCM and JSON per row, on every turn of a conversation) is remembered per sealed
-row for a few minutes in process memory: the database stays the only source of which rows exist,
-so expiry and erasure take effect at once, and erasure also empties this process's memory of them.
+Unsealed rows are remembered for a few minutes (`OpenedRows`): the database stays the only source
+of which rows exist, so expiry and erasure take effect at once; erasure also empties the memory.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ import os
 import sqlite3
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -30,7 +28,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from guard.errors import StateError
-from guard.pii.vault import VaultEntry
+from guard.pii.vault import OpenedRows, VaultEntry
 
 if TYPE_CHECKING:
     from guard.pii.keys import PIIKeys
@@ -65,7 +63,7 @@ class SqliteVault:
         self._clock = clock
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
-        self._opened = _OpenedRows()
+        self._opened = OpenedRows()
 
     def _connect(self) -> sqlite3.Connection:
         if self._db is None:
@@ -191,43 +189,3 @@ class SqliteVault:
 
         self._opened.clear()
         await asyncio.to_thread(work)
-
-
-_OPENED_ROWS = 4096
-_OPENED_MAX_AGE_S = 300.0
-
-
-class _OpenedRows:
-    """Unsealed rows by sealed bytes: bounded, first in first out, each kept at most a few minutes.
-
-    Insertion order is age order, so expired and surplus rows are always at the front.
-    """
-
-    def __init__(self, size: int = _OPENED_ROWS, max_age_s: float = _OPENED_MAX_AGE_S,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self._size = size
-        self._max_age = max_age_s
-        self._clock = clock
-        self._rows: OrderedDict[bytes, tuple[float, tuple[str, str, str, str]]] = OrderedDict()
-        self._lock = threading.Lock()  # loads read on the event loop, erasure clears in the vault's thread
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def get(self, key: bytes) -> tuple[str, str, str, str] | None:
-        with self._lock:
-            oldest = self._clock() - self._max_age
-            while self._rows and next(iter(self._rows.values()))[0] < oldest:
-                self._rows.popitem(last=False)
-            found = self._rows.get(key)
-        return found[1] if found is not None else None
-
-    def put(self, key: bytes, row: tuple[str, str, str, str]) -> None:
-        with self._lock:
-            self._rows[key] = (self._clock(), row)
-            while len(self._rows) > self._size:
-                self._rows.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._rows.clear()

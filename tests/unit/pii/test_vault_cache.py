@@ -9,8 +9,8 @@ import pytest
 
 from guard.errors import StateError
 from guard.pii.keys import PIIKeys
-from guard.pii.vault import VaultEntry
-from guard.pii.vault_sqlite import SqliteVault, _OpenedRows
+from guard.pii.vault import OpenedRows, VaultEntry
+from guard.pii.vault_sqlite import SqliteVault
 
 KEYS = PIIKeys.from_master(b"v" * 32)
 
@@ -73,7 +73,7 @@ async def test_expired_and_erased_rows_are_not_returned_although_remembered(tmp_
 
 
 def test_opened_rows_are_bounded_first_in_first_out() -> None:
-    rows = _OpenedRows(size=2)
+    rows = OpenedRows(size=2)
     for key in (b"a", b"b", b"c"):
         rows.put(key, ("PERSON", "placeholder", key.decode(), "<PERSON_1>"))
     assert len(rows) == 2
@@ -83,7 +83,7 @@ def test_opened_rows_are_bounded_first_in_first_out() -> None:
 
 def test_opened_rows_are_forgotten_after_their_maximum_age() -> None:
     clock = Clock()
-    rows = _OpenedRows(size=10, max_age_s=300, clock=clock)
+    rows = OpenedRows(size=10, max_age_s=300, clock=clock)
     rows.put(b"old", ("PERSON", "placeholder", "Ann Lee", "<PERSON_1>"))
     clock.now += 200
     rows.put(b"new", ("PERSON", "placeholder", "Bob Ray", "<PERSON_2>"))
