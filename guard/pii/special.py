@@ -9,7 +9,10 @@ and "visual aids"). Extend them in your own deployment.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
+from collections import OrderedDict
 
 __all__ = ["SPECIAL_CATEGORIES", "special_categories"]
 
@@ -45,5 +48,23 @@ _PATTERNS = {
 
 
 def special_categories(text: str) -> set[str]:
-    """The special categories whose cue words appear in `text`."""
-    return {category for category, pattern in _PATTERNS.items() if pattern.search(text)}
+    """The special categories whose cue words appear in `text`.
+
+    Chat clients resend the whole history every turn, so results are remembered per text, keyed
+    by a digest (the text itself is not kept) in a small bounded table.
+    """
+    key = hashlib.blake2b(text.encode(), digest_size=16).digest()
+    with _LOCK:
+        known = _SEEN.get(key)
+    if known is None:
+        known = frozenset(category for category, pattern in _PATTERNS.items() if pattern.search(text))
+        with _LOCK:
+            _SEEN[key] = known
+            while len(_SEEN) > _SEEN_SIZE:
+                _SEEN.popitem(last=False)
+    return set(known)
+
+
+_SEEN_SIZE = 4096
+_SEEN: OrderedDict[bytes, frozenset[str]] = OrderedDict()
+_LOCK = threading.Lock()
