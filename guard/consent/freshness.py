@@ -2,19 +2,19 @@
 
 Every exchange reads the person's consents and, in settings that disclose the AI, when that was
 last shown. Going to a worker thread for that costs more than the query, so the answers are kept
-in memory, and before each use one statement on a second connection asks SQLite whether anything
-changed since:
+in memory, and before each use SQLite is asked, on a second connection, what changed since:
 
 - `PRAGMA data_version` changes whenever any other connection (our own writer, another worker,
   the CLI) commits to the file. Unchanged: every cached answer still holds.
-- Changed: the consent table's change counter, kept by triggers in the database itself (so every
-  writer bumps it, whatever its version of this code), says whether consents changed or only
-  disclosure times did. Consents changed: the consent answers are dropped; the disclosure answers
-  are dropped on any change.
+- Changed: the change log names the subjects and conversations whose rows changed; only their
+  answers are dropped. Triggers in the database write that log, so every writer keeps it, whatever
+  its version of this code. It keeps the last `LOG_ROWS` changes; a reader that fell further
+  behind drops everything.
 
-So a withdrawal committed by any process is seen by the next exchange in every process. The check
-runs on the event loop without waiting: if the watch connection is busy (another thread) or SQLite
-cannot answer at once, the caller reads from the store as before.
+So a withdrawal committed by any process is seen by the next exchange in every process, and a new
+conversation's disclosure mark (frequent) costs only that conversation's cached answer. The check
+runs on the event loop without waiting: if the watch connection is in use by another thread or
+SQLite cannot answer at once, the caller drops the caches and reads the store as before.
 """
 
 from __future__ import annotations
@@ -22,35 +22,53 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-__all__ = ["COUNTER_SCHEMA", "ChangeWatch", "ReadCache"]
+__all__ = ["CHANGE_LOG_SCHEMA", "LOG_ROWS", "ChangeWatch", "Changes", "ReadCache"]
 
 K = TypeVar("K")
 V = TypeVar("V")
 
-#: A one-row counter that triggers bump on every change to `consents`.
-COUNTER_SCHEMA = """
-CREATE TABLE IF NOT EXISTS consent_changes (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
-INSERT OR IGNORE INTO consent_changes (id, n) VALUES (1, 0);
-CREATE TRIGGER IF NOT EXISTS consents_changed_insert AFTER INSERT ON consents
-    BEGIN UPDATE consent_changes SET n = n + 1 WHERE id = 1; END;
-CREATE TRIGGER IF NOT EXISTS consents_changed_update AFTER UPDATE ON consents
-    BEGIN UPDATE consent_changes SET n = n + 1 WHERE id = 1; END;
-CREATE TRIGGER IF NOT EXISTS consents_changed_delete AFTER DELETE ON consents
-    BEGIN UPDATE consent_changes SET n = n + 1 WHERE id = 1; END;
-"""
+#: Changes kept in the log; a watcher more than this many changes behind starts afresh.
+LOG_ROWS = 10_000
 
-# The watch never waits for a lock: a reader in WAL mode only does if SQLite is recovering the file.
+
+def _logged(table: str, kind: str, key: str) -> str:
+    """Triggers logging every row change of `table` (names are this module's constants, never input)."""
+    statements = []
+    for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+        statements.append(
+            f"CREATE TRIGGER IF NOT EXISTS {table}_logged_{event.lower()} AFTER {event} ON {table} BEGIN "  # noqa: S608
+            f"INSERT INTO guard_changes (kind, tenant, key) VALUES ('{kind}', {row}.tenant, {row}.{key}); "
+            f"DELETE FROM guard_changes WHERE seq <= (SELECT MAX(seq) FROM guard_changes) - {LOG_ROWS}; END;")
+    return "\n".join(statements)
+
+
+#: The change log and the triggers that keep it (the consent tables must exist first).
+CHANGE_LOG_SCHEMA = "\n".join([
+    "CREATE TABLE IF NOT EXISTS guard_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, "
+    "tenant TEXT NOT NULL, key TEXT NOT NULL);",
+    _logged("consents", "consent", "subject_hash"),
+    _logged("disclosures", "disclosure", "conversation_hash"),
+])
+
+# The watch never waits for a lock: a reader in WAL mode only has to if SQLite is recovering the file.
 _WATCH_TIMEOUT_S = 0.0
 
 
-class ReadCache(Generic[K, V]):
-    """A bounded LRU whose entries all go at once on `clear`.
+@dataclass(slots=True)
+class Changes:
+    """What changed since the last look: everything, or these (tenant, key) pairs per kind."""
 
-    `generation` counts the clears: a reader notes it before going to the store and `put`s only if
-    no clear happened meanwhile, so an answer read across a change is never kept.
-    """
+    everything: bool = False
+    consents: set[tuple[str, str]] = field(default_factory=set)
+    disclosures: set[tuple[str, str]] = field(default_factory=set)
+
+
+class ReadCache(Generic[K, V]):
+    """A bounded LRU. `generation` counts invalidations: a reader notes it before going to the store
+    and `put`s only if nothing was invalidated meanwhile, so an answer read across a change is never kept."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
@@ -71,6 +89,12 @@ class ReadCache(Generic[K, V]):
         while len(self._items) > self.capacity:
             self._items.popitem(last=False)
 
+    def drop(self, keys: set[K]) -> None:
+        if keys:
+            self.generation += 1
+            for key in keys:
+                self._items.pop(key, None)
+
     def clear(self) -> None:
         self.generation += 1
         self._items.clear()
@@ -80,14 +104,14 @@ class ReadCache(Generic[K, V]):
 
 
 class ChangeWatch:
-    """Tells, without blocking, whether the SQLite file changed since the last look."""
+    """Tells, without blocking, what changed in the SQLite file since the last look."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self._data_version: int | None = None
-        self._consent_version: int | None = None
+        self._seen: int | None = None  # the last change-log row read
 
     def open(self) -> None:
         """Open the watch connection (blocking: call it where blocking is fine, after the schema exists)."""
@@ -96,29 +120,44 @@ class ChangeWatch:
                 self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
                                              timeout=_WATCH_TIMEOUT_S)
 
-    def look(self) -> tuple[bool, bool] | None:
-        """(anything changed, consents changed) since the last look, or None if that cannot be told
-        right now (not open, in use by another thread, SQLite busy): then nothing may be trusted."""
+    def look(self) -> Changes | None:
+        """What changed since the last look, or None if that cannot be told right now (not open, in
+        use by another thread, SQLite busy): then no cached answer may be trusted."""
         if self._conn is None or not self._lock.acquire(blocking=False):
             return None
         try:
-            data_version = self._conn.execute("PRAGMA data_version").fetchone()[0]
-            if data_version == self._data_version:
-                return False, False
-            row = self._conn.execute("SELECT n FROM consent_changes WHERE id = 1").fetchone()
-            consent_version = row[0] if row else None
+            return self._look(self._conn)
         except sqlite3.Error:
-            self._data_version = self._consent_version = None
+            self._data_version = self._seen = None
             return None
         finally:
             self._lock.release()
-        consents_changed = consent_version is None or consent_version != self._consent_version
-        self._data_version, self._consent_version = data_version, consent_version
-        return True, consents_changed
+
+    def _look(self, conn: sqlite3.Connection) -> Changes:
+        data_version = conn.execute("PRAGMA data_version").fetchone()[0]
+        if data_version == self._data_version:
+            return Changes()
+        # One read transaction: the log's bounds and its rows from the same snapshot. A commit after
+        # the PRAGMA is then either in this snapshot or makes the next look read the log again.
+        conn.execute("BEGIN")
+        try:
+            first, last = conn.execute("SELECT MIN(seq), MAX(seq) FROM guard_changes").fetchone()
+            seen = self._seen
+            changes = Changes()
+            if seen is None or (first is not None and first > seen + 1) or (last is not None and last < seen):
+                changes.everything = True  # the first look, or the log moved on past what we saw
+            elif last is not None and last > seen:
+                for kind, tenant, key in conn.execute(
+                        "SELECT kind, tenant, key FROM guard_changes WHERE seq > ? AND seq <= ?", (seen, last)):
+                    (changes.consents if kind == "consent" else changes.disclosures).add((tenant, key))
+        finally:
+            conn.execute("COMMIT")
+        self._data_version, self._seen = data_version, last if last is not None else (seen or 0)
+        return changes
 
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
-            self._data_version = self._consent_version = None
+            self._data_version = self._seen = None

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from guard.consent.freshness import COUNTER_SCHEMA, ChangeWatch, ReadCache
+from guard.consent.freshness import CHANGE_LOG_SCHEMA, ChangeWatch, ReadCache
 from guard.consent.records import ConsentRecord, policy_time, utc_now
 from guard.errors import StateError
 
@@ -83,7 +83,7 @@ class SQLiteConsentStore:
             conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10.0)
             if self.path != ":memory:":
                 conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA + COUNTER_SCHEMA)
+            conn.executescript(_SCHEMA + CHANGE_LOG_SCHEMA)
             self._conn = conn
             if self._watch is not None:
                 self._watch.open()
@@ -113,19 +113,16 @@ class SQLiteConsentStore:
         return await asyncio.to_thread(self._sync, work, write=write)
 
     def _fresh(self) -> bool:
-        """Drop what a change made stale; False if freshness cannot be told (do not use the caches)."""
+        """Drop what changes made stale; False if freshness cannot be told (then use no cached answer)."""
         if self._watch is None:
             return self._conn is not None  # all changes go through this store's one connection
-        look = self._watch.look()
-        if look is None:
+        changes = self._watch.look()
+        if changes is None or changes.everything:
             self._consents.clear()
             self._disclosures.clear()
-            return False
-        changed, consents_changed = look
-        if consents_changed:
-            self._consents.clear()
-        if changed:
-            self._disclosures.clear()
+            return changes is not None
+        self._consents.drop(changes.consents)
+        self._disclosures.drop(changes.disclosures)
         return True
 
     async def grant(
@@ -145,7 +142,7 @@ class SQLiteConsentStore:
             )
 
         await self._run(work)
-        self._consents.clear()
+        self._consents.drop({(tenant, subject_hash)})
         return record
 
     async def withdraw(
@@ -163,7 +160,7 @@ class SQLiteConsentStore:
         try:
             return await self._run(work)
         finally:
-            self._consents.clear()
+            self._consents.drop({(tenant, subject_hash)})
 
     @staticmethod
     def _get(conn: sqlite3.Connection, tenant: str, subject_hash: str, purpose: str) -> ConsentRecord | None:
@@ -204,7 +201,7 @@ class SQLiteConsentStore:
         try:
             return await self._run(work)
         finally:
-            self._consents.clear()
+            self._consents.drop({(tenant, subject_hash)})
 
     async def last_disclosed(self, tenant: str, conversation_hash: str) -> datetime | None:
         key = (tenant, conversation_hash)
@@ -235,7 +232,7 @@ class SQLiteConsentStore:
         try:
             await self._run(work)
         finally:
-            self._disclosures.clear()
+            self._disclosures.drop({(tenant, conversation_hash)})
 
     async def aclose(self) -> None:
         with self._lock:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-import subprocess
 import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -67,7 +67,8 @@ async def test_a_change_by_another_process_without_this_code_is_seen(stores: Any
     assert (await first.list("t", "h"))[0].withdrawn_at is None
     script = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
               "c.execute(\"UPDATE consents SET withdrawn_at = '2020-01-01T00:00:00.000000Z'\"); c.commit()")
-    subprocess.run([sys.executable, "-c", script, str(tmp_path / "consent.db")], check=True)
+    child = await asyncio.create_subprocess_exec(sys.executable, "-c", script, str(tmp_path / "consent.db"))
+    assert await child.wait() == 0
     assert (await first.list("t", "h"))[0].withdrawn_at == datetime(2020, 1, 1, tzinfo=UTC)
 
 
@@ -115,3 +116,32 @@ async def test_when_freshness_cannot_be_told_the_store_is_read(stores: Any, tmp_
     assert watch is not None
     with watch._lock:  # another thread is looking right now
         assert (await first.list("t", "h"))[0].withdrawn_at is not None
+
+
+async def test_a_mark_drops_only_that_conversations_answer(stores: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = stores
+    for _ in range(2):  # the first read opens the store; the second is the one kept
+        assert await first.last_disclosed("t", "kept") is None
+    await second.mark_disclosed("t", "marked", datetime(2026, 1, 2, tzinfo=UTC))
+    assert await first.last_disclosed("t", "marked") == datetime(2026, 1, 2, tzinfo=UTC)
+    await second.mark_disclosed("t", "marked", datetime(2026, 1, 3, tzinfo=UTC))
+    trips = _no_store_reads(first, monkeypatch)
+    assert await first.last_disclosed("t", "kept") is None
+    assert trips == []
+    with pytest.raises(StateError):  # the changed one is read again
+        await first.last_disclosed("t", "marked")
+
+
+async def test_a_reader_left_behind_by_the_pruned_log_drops_everything(stores: Any, tmp_path: Path) -> None:
+    """The log keeps the last LOG_ROWS changes; a change pruned before a reader saw it must still count."""
+    from guard.consent.freshness import LOG_ROWS
+
+    first, _ = stores
+    await first.grant("t", "h", "training")
+    assert (await first.list("t", "h"))[0].withdrawn_at is None
+    with sqlite3.connect(tmp_path / "consent.db") as raw:
+        raw.execute("UPDATE consents SET withdrawn_at = '2020-01-01T00:00:00.000000Z'")
+        raw.executemany("INSERT INTO disclosures VALUES ('t', ?, '2026-01-01T00:00:00.000000Z')",
+                        [(f"c{i}",) for i in range(LOG_ROWS + 1)])
+        assert raw.execute("SELECT COUNT(*) FROM guard_changes WHERE kind = 'consent'").fetchone()[0] == 0
+    assert (await first.list("t", "h"))[0].withdrawn_at is not None
