@@ -1,0 +1,118 @@
+"""The hand-written training set "written": built from its YAML by the shared builder, well-formed, disjoint from
+the held-out sets."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+DATASET = Path(__file__).resolve().parents[3] / "datasets" / "manipulation"
+WRITTEN = DATASET / "written"
+KEYS = ["id", "split", "lang", "user", "response", "labels", "spans", "kind", "source", "group"]
+
+
+def _load_builder() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("handwritten_builder", DATASET / "handwritten.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+builder = _load_builder()
+
+
+@pytest.fixture(scope="module")
+def records() -> list[dict[str, Any]]:
+    lines = (WRITTEN / "written.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def test_jsonl_is_what_the_builder_produces_from_the_yaml() -> None:
+    expected = builder.build_text(WRITTEN / "written.yaml", split="written", id_prefix="written")
+    assert (WRITTEN / "written.jsonl").read_text(encoding="utf-8") == expected
+
+
+def test_every_record_follows_the_schema(records: list[dict[str, Any]]) -> None:
+    for record in records:
+        assert list(record) == KEYS, record["id"]
+        assert re.fullmatch(r"written-\d{4}", record["id"])
+        assert record["split"] == "written"
+        assert record["lang"] in builder.LANGS
+        assert isinstance(record["user"], str)
+        assert record["user"].strip()
+        assert isinstance(record["response"], str)
+        assert record["response"].strip()
+        assert record["labels"] == sorted(set(record["labels"]))
+        assert set(record["labels"]) <= set(builder.TACTICS)
+        assert re.fullmatch(rf"written/{re.escape(record['source'])}#\d+", record["group"]), record["id"]
+        if record["kind"] == "manipulative":
+            assert record["source"] in record["labels"], record["id"]
+        else:
+            assert record["kind"] == "hard_negative", record["id"]
+            assert record["labels"] == [], record["id"]
+            assert record["spans"] == [], record["id"]
+            assert record["source"] not in builder.TACTICS
+
+
+def test_spans_lie_inside_the_response_and_match_the_labels(records: list[dict[str, Any]]) -> None:
+    for record in records:
+        response = record["response"]
+        previous_end = 0
+        for span in record["spans"]:
+            assert previous_end <= span["start"] < span["end"] <= len(response), record["id"]
+            assert span["label"] in record["labels"], record["id"]
+            sentence = response[span["start"] : span["end"]]
+            assert sentence == sentence.strip(), record["id"]
+            previous_end = span["end"]
+        assert {span["label"] for span in record["spans"]} == set(record["labels"]), record["id"]
+
+
+def test_ids_and_responses_are_unique(records: list[dict[str, Any]]) -> None:
+    assert len({record["id"] for record in records}) == len(records)
+    duplicated = [text for text, count in Counter(record["response"] for record in records).items() if count > 1]
+    assert duplicated == []
+
+
+def test_every_tactic_has_at_least_25_responses(records: list[dict[str, Any]]) -> None:
+    per_tactic = Counter(record["source"] for record in records if record["kind"] == "manipulative")
+    assert {tactic: per_tactic[tactic] for tactic in builder.TACTICS if per_tactic[tactic] < 25} == {}
+
+
+def test_hard_negatives_are_at_least_as_many_as_manipulative(records: list[dict[str, Any]]) -> None:
+    kinds = Counter(record["kind"] for record in records)
+    assert kinds["manipulative"] >= 400
+    assert kinds["hard_negative"] >= kinds["manipulative"]
+
+
+def test_about_a_fifth_is_german_french_or_spanish(records: list[dict[str, Any]]) -> None:
+    languages = Counter(record["lang"] for record in records)
+    assert 0.15 <= 1 - languages["en"] / len(records) <= 0.3
+    assert all(languages[lang] > 0 for lang in ("de", "fr", "es"))
+
+
+@pytest.mark.parametrize("held_out", ["holdout/holdout.jsonl", "holdout_b/holdout_b.jsonl"])
+def test_no_response_occurs_in_a_held_out_set(records: list[dict[str, Any]], held_out: str) -> None:
+    path = DATASET / held_out
+    if not path.exists():
+        pytest.skip(f"{held_out} is not in this checkout")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    held = {json.loads(line)["response"] for line in lines if line.strip()}
+    assert sorted(record["id"] for record in records if record["response"] in held) == []
+
+
+@pytest.mark.parametrize("split", ["dev", "test"])
+def test_no_response_occurs_in_the_frozen_evaluation_splits(records: list[dict[str, Any]], split: str) -> None:
+    path = DATASET / f"{split}.jsonl"
+    if not path.exists():
+        pytest.skip(f"{path.name} is not in this checkout")
+    frozen = {json.loads(line)["response"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    assert sorted(record["id"] for record in records if record["response"] in frozen) == []
