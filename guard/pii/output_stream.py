@@ -60,9 +60,7 @@ class OutputCheckFilter:
     def _cut(self, text: str, offset: int, spans: list[Span]) -> int:
         cut = len(text) - self._window
         # Move left to a space, then out of any detected value or stand-in that straddles it.
-        blocked = [(s.start, s.end) for s in spans] + [
-            (m.start(), m.end()) for m in _literal_matches(text, self._state)
-        ]
+        blocked = [(s.start, s.end) for s in spans] + _literal_matches(text, self._state)
         moved = True
         while moved and cut > offset:
             moved = False

@@ -11,10 +11,39 @@ longest literal minus one character is ever withheld.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
-__all__ = ["RestoreFilter", "Restorer"]
+__all__ = ["RestoreFilter", "Restorer", "find_literals"]
+
+
+def find_literals(
+    text: str, exact: Iterable[str], bounded: Iterable[str] = (), start: int = 0
+) -> list[tuple[int, int, str]]:
+    r"""Non-overlapping (start, end, literal) matches, as `finditer(text, start)` of the regex
+    `(?:e1|e2|...)|(?<!\w)(?:b1|b2|...)(?!\w)` (each group longest first) would find them.
+
+    Without compiling that regex: its literals grow every turn of a conversation, so it was new
+    (and compiled) for almost every answer; `str.find` per literal costs far less. As with the
+    regex, the leftmost match wins, then an exact literal over a bounded one, then the longer.
+    """
+    found: list[tuple[int, int, int, str]] = []
+    for rank, literals in enumerate((exact, bounded)):
+        for literal in literals:
+            if not literal:
+                continue
+            at = text.find(literal, start)
+            while at >= 0:
+                end = at + len(literal)
+                if rank == 0 or not ((at and _wordish(text[at - 1])) or (end < len(text) and _wordish(text[end]))):
+                    found.append((at, rank, -len(literal), literal))
+                at = text.find(literal, at + 1)
+    matches: list[tuple[int, int, str]] = []
+    position = start
+    for at, _, negative_length, literal in sorted(found):
+        if at >= position:
+            position = at - negative_length
+            matches.append((at, position, literal))
+    return matches
 
 
 class Restorer:
@@ -22,18 +51,13 @@ class Restorer:
 
     def __init__(self, exact: Mapping[str, str], bounded: Mapping[str, str]) -> None:
         self._table = {**exact, **bounded}
-        parts = []
-        if exact:
-            parts.append("|".join(map(re.escape, sorted(exact, key=len, reverse=True))))
-        if bounded:
-            parts.append(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(bounded, key=len, reverse=True))) + r")(?!\w)")
-        self._pattern = re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
+        self._exact = tuple(exact)
         self._bounded = frozenset(bounded)
         self._prefixes = {lit[:k] for lit in self._table for k in range(1, len(lit) + 1)}
         self.longest = max((len(lit) for lit in self._table), default=0)
 
     def __bool__(self) -> bool:
-        return self._pattern is not None
+        return bool(self._table)
 
     def apply(self, text: str, previous: str = "") -> tuple[str, int]:
         """The text with every literal replaced, and how many were replaced.
@@ -41,14 +65,14 @@ class Restorer:
         `previous` is the character released just before `text` (streaming), so a word-bounded
         literal is not matched at the very start of `text` when it continues a word.
         """
-        if self._pattern is None:
+        if not self._table:
             return text, 0
         joined = previous + text
         pieces: list[str] = []
         position = len(previous)
-        for match in self._pattern.finditer(joined, len(previous)):
-            pieces += [joined[position:match.start()], self._table[match.group(0)]]
-            position = match.end()
+        for start, end, literal in find_literals(joined, self._exact, self._bounded, len(previous)):
+            pieces += [joined[position:start], self._table[literal]]
+            position = end
         pieces.append(joined[position:])
         return "".join(pieces), (len(pieces) - 1) // 2
 

@@ -13,7 +13,6 @@ Counts go to `decision.redactions`: `PERSON` for a value removed from the reques
 from __future__ import annotations
 
 import asyncio
-import re
 import secrets
 import time
 import weakref
@@ -32,7 +31,7 @@ from guard.pii.conversation import ConversationMap, mentions
 from guard.pii.entities import ESCAPED_TOKEN, TOKEN, escape_tokens
 from guard.pii.operators import OPERATORS, encrypt_value, hash_value, mask_value
 from guard.pii.pseudonyms import Pseudonymizer
-from guard.pii.restore import RestoreFilter, Restorer
+from guard.pii.restore import RestoreFilter, Restorer, find_literals
 from guard.pii.spans import Span, spread_found_values
 from guard.pii.special import special_categories
 
@@ -269,7 +268,7 @@ class RedactStage(BaseStage):
         if not text.strip():
             return []
         spans = (await self.analyze([text], state.language, cache=False))[0]
-        ours = [(m.start(), m.end()) for m in _literal_matches(text, state)]
+        ours = _literal_matches(text, state)
         return [
             span for span in spans
             if span.start >= context_len
@@ -319,12 +318,10 @@ class RedactStage(BaseStage):
         await self.vault.aclose()
 
 
-def _literal_matches(text: str, state: _State) -> list[re.Match[str]]:
+def _literal_matches(text: str, state: _State) -> list[tuple[int, int]]:
+    """Where the answer holds our stand-ins or the user's escaped placeholders (start, end)."""
     literals = [*state.placeholders, *state.pseudonyms, *state.escapes]
-    if not literals:
-        return []
-    pattern = "|".join(re.escape(lit) for lit in sorted(literals, key=len, reverse=True))
-    return list(re.finditer(pattern, text))
+    return [(start, end) for start, end, _ in find_literals(text, literals)]
 
 
 class RestoreStage(BaseStage):

@@ -1,4 +1,4 @@
-"""Spreading found values to their other occurrences: the same matches as the regex it replaces."""
+"""Spreading found values and finding stand-ins without compiling regexes: the same matches as the regexes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from guard.pii.restore import find_literals
 from guard.pii.spans import Span, _whole_word_matches, spread_found_values
 
 _VALUES = st.lists(st.sampled_from(["Ann", "Ann Lee", "Lee", "nn L", "(415) 555-2671", "415", "a_b", "Ann_",
@@ -32,3 +33,25 @@ def test_a_value_found_once_is_marked_everywhere_as_a_whole_word() -> None:
     found = [[Span("PERSON", 5, 14, 0.9)], [], []]
     spread = spread_found_values(texts, found)
     assert [[(s.start, s.end) for s in spans] for spans in spread] == [[(5, 14)], [(0, 9)], []]
+
+
+_LITERALS = st.lists(st.sampled_from(["<PERSON_1>", "<PERSON_12>", "<P", "Dana", "Dana Dempsey", "Dempsey",
+                                      "<\u2060PERSON_1>", "a", "_x", "Zoë"]), max_size=4, unique=True)
+_ANSWER = st.lists(st.sampled_from(["<PERSON_1>", "<PERSON_12>", "Dana", " Dempsey", "x", "_", "<", ">", " ", "ë",
+                                    "Zoë", "\u2060", "a"]), max_size=14).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=_ANSWER, exact=_LITERALS, bounded=_LITERALS, start=st.integers(0, 3))
+def test_find_literals_equals_the_regex_it_replaces(
+    text: str, exact: list[str], bounded: list[str], start: int
+) -> None:
+    bounded = [b for b in bounded if b not in exact]
+    parts = []
+    if exact:
+        parts.append("|".join(map(re.escape, sorted(exact, key=len, reverse=True))))
+    if bounded:
+        parts.append(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(bounded, key=len, reverse=True))) + r")(?!\w)")
+    expected = ([(m.start(), m.end(), m.group(0)) for m in re.compile("|".join(f"(?:{p})" for p in parts))
+                 .finditer(text, start)] if parts else [])
+    assert find_literals(text, exact, bounded, start) == expected
