@@ -12,14 +12,27 @@ recognizers) against our analyzer with a cold cache, per message over the corpus
 20-turn conversation through the redact stage, comparing the 20th turn (whole history resent)
 with the first. Stock Presidio's e-mail recognizer is pointed at the offline suffix list, so
 the run never touches the network.
+
+Stage cost (`--baseline REF`, e.g. a commit before a change): the pattern layer, the analyzer, and
+the redact/restore stages over an SQLite vault (a new message; turn 10 of a conversation with its
+history; the answer whole and streamed in two-word chunks), each message timed in CPU for our
+code and for guard/pii as it was at REF (read with `git show` into a temporary package, nothing
+checked out), interleaved message by message so machine load hits both alike. It also checks that
+both produce the same upstream texts and answers.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
+import re
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -196,6 +209,154 @@ async def conversation_cost(analyzer: Analyzer, rows: list[dict[str, Any]], turn
             "ratio": round(last_turn / single, 3)}
 
 
+# -- stage cost against a baseline ----------------------------------------------------------------
+
+REPLY = ("Thank you for telling me. It makes sense that this week felt heavy; maybe write down one small thing "
+         "that went well today, and tell me more about it whenever you want.")
+SYSTEM = "You are a kind companion."
+
+
+def import_baseline(ref: str) -> str:
+    """guard/pii as it was at `ref`, importable as the package `pii_baseline` (its other imports stay guard.*)."""
+    git = shutil.which("git") or "git"
+    listed = subprocess.run([git, "ls-tree", "--name-only", ref, "guard/pii/"], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout.split()
+    package = Path(tempfile.mkdtemp(prefix="pii-baseline-")) / "pii_baseline"
+    package.mkdir()
+    for name in listed:
+        source = subprocess.run([git, "show", f"{ref}:{name}"], cwd=ROOT, check=True, capture_output=True,
+                                text=True).stdout
+        (package / Path(name).name).write_text(re.sub(r"\bguard\.pii\b", "pii_baseline", source), encoding="utf-8")
+    sys.path.insert(0, str(package.parent))
+    return "pii_baseline"
+
+
+def build_kit(package: str, nlp: dict[str, Any], directory: Path) -> dict[str, Any]:
+    """Analyzer, redact and restore stage of one implementation, over its own SQLite vault."""
+    def module(name: str) -> Any:
+        return importlib.import_module(f"{package}.{name}")
+
+    settings = module("settings").PIISettings()
+    keys = module("keys").PIIKeys.from_master(b"b" * 32)
+    analyzer = module("analyzer").Analyzer(settings, nlp=nlp)
+    vault = module("vault_sqlite").SqliteVault(directory / f"{package}.sqlite3", keys=keys, ttl_s=86_400)
+    stages = module("stages")
+    redact = stages.RedactStage(settings, analyzer=analyzer, vault=vault, keys=keys, hasher=SubjectHasher(b"h" * 32))
+    return {"analyzer": analyzer, "redact": redact, "restore": stages.RestoreStage(settings)}
+
+
+async def _request(kit: dict[str, Any], context: Context, texts: list[str]) -> tuple[Exchange, Decision]:
+    roles = ["user", "assistant"]
+    exchange = Exchange(context=context, messages=[Message("system", SYSTEM)]
+                        + [Message(roles[i % 2], text) for i, text in enumerate(texts)])
+    decision = Decision(context=context)
+    await kit["redact"].prepare(exchange)
+    await kit["redact"].on_request(exchange, decision)
+    return exchange, decision
+
+
+async def _answer(kit: dict[str, Any], exchange: Exchange, decision: Decision, answer: str) -> str:
+    exchange.response_text = answer
+    await kit["redact"].on_response(exchange, decision)
+    await kit["restore"].on_response(exchange, decision)
+    return exchange.response_text
+
+
+async def _stream(kit: dict[str, Any], exchange: Exchange, decision: Decision, answer: str) -> str:
+    filters = [f for f in (kit["redact"].on_stream(exchange, decision), kit["restore"].on_stream(exchange, decision))
+               if f is not None]
+    words = answer.split(" ")
+    out = []
+    for index in range(0, len(words), 2):
+        piece = " ".join(words[index:index + 2]) + " "
+        for chunk_filter in filters:
+            piece = await chunk_filter.feed(piece)
+        out.append(piece)
+    tail = ""
+    for chunk_filter in filters:
+        tail = await chunk_filter.feed(tail) + await chunk_filter.flush()
+    return "".join(out) + tail
+
+
+async def stage_costs(kits: dict[str, dict[str, Any]], texts: list[str]) -> dict[str, Any]:
+    """CPU ms per message of each scenario for each implementation, interleaved; outputs compared."""
+    cpu: dict[str, dict[str, list[float]]] = {}
+    outputs: dict[str, list[Any]] = {name: [] for name in kits}
+
+    def record(scenario: str, name: str, seconds: float) -> None:
+        cpu.setdefault(scenario, {}).setdefault(name, []).append(seconds * 1000)
+
+    for kit in kits.values():  # thread start-up and lazy set-up out of the timings
+        await _request(kit, Context(conversation="warm-up"), texts[:3])
+    for index, text in enumerate(texts):
+        for name, kit in kits.items():
+            analyzer = kit["analyzer"]
+            started = time.process_time()
+            analyzer._patterns(text, "en")
+            record("pattern layer", name, time.process_time() - started)
+            started = time.process_time()
+            analyzer.analyze_batch([text], cache=False)
+            record("analyzer (patterns + NER)", name, time.process_time() - started)
+            context = Context(conversation=f"new-{index}", subject="bench")
+            started = time.process_time()
+            exchange, decision = await _request(kit, context, [text])
+            record("request: new message", name, time.process_time() - started)
+            answer = f"{exchange.messages[-1].text} {REPLY}"  # echoes the stand-ins, adds PII-free text
+            started = time.process_time()
+            whole = await _answer(kit, exchange, decision, answer)
+            record("answer: output check + restore", name, time.process_time() - started)
+            exchange, decision = await _request(kit, context, [text])
+            started = time.process_time()
+            streamed = await _stream(kit, exchange, decision, answer)
+            record("answer streamed (2-word chunks)", name, time.process_time() - started)
+            history = [texts[(index + turn) % len(texts)] for turn in range(10)]
+            conversation = Context(conversation=f"long-{index}", subject="bench")
+            for turn in range(1, len(history)):
+                await _request(kit, conversation, history[:turn])
+            started = time.process_time()
+            long_turn, _ = await _request(kit, conversation, history)
+            record("request: turn 10 (history resent)", name, time.process_time() - started)
+            outputs[name].append(([m.text for m in exchange.messages], whole, streamed,
+                                  [m.text for m in long_turn.messages]))
+    table: dict[str, Any] = {}
+    for scenario, by_name in cpu.items():
+        row: dict[str, Any] = {f"{name}_cpu_ms_mean": round(statistics.mean(v), 3) for name, v in by_name.items()}
+        row |= {f"{name}_cpu_ms_median": round(statistics.median(v), 3) for name, v in by_name.items()}
+        if "baseline" in by_name:
+            base, ours = by_name["baseline"], by_name["ours"]
+            row["speedup_mean"] = round(statistics.mean(base) / statistics.mean(ours), 2)
+            row["speedup_median"] = round(statistics.median(base) / statistics.median(ours), 2)
+        table[scenario] = row
+    if "baseline" in outputs:
+        table["same_output_as_baseline"] = outputs["baseline"] == outputs["ours"]
+    return table
+
+
+def run_stage(analyzer: Analyzer, rows: list[dict[str, Any]], baseline: str | None) -> dict[str, Any]:
+    """The stage cost section: ours, and the baseline ref's code if given (same spaCy model object)."""
+    kits = {"ours": build_kit("guard.pii", analyzer._nlp, Path(tempfile.mkdtemp(prefix="pii-stage-")))}
+    if baseline:
+        kits = {"baseline": build_kit(import_baseline(baseline), analyzer._nlp, Path(tempfile.mkdtemp())), **kits}
+    table = asyncio.run(stage_costs(kits, [row["text"] for row in rows]))
+    if baseline:
+        table["baseline_ref"] = baseline
+    print_stage(table)
+    return table
+
+
+def print_stage(table: dict[str, Any]) -> None:
+    print("\nstage cost, CPU ms per message (mean / median)")
+    for scenario, row in table.items():
+        if not isinstance(row, dict):
+            print(f"  {scenario}: {row}")
+            continue
+        line = f"  {scenario:<36} ours {row['ours_cpu_ms_mean']:7.3f} / {row['ours_cpu_ms_median']:7.3f}"
+        if "speedup_mean" in row:
+            line += (f"   baseline {row['baseline_cpu_ms_mean']:7.3f} / {row['baseline_cpu_ms_median']:7.3f}"
+                     f"   speed-up {row['speedup_mean']:.2f}x / {row['speedup_median']:.2f}x")
+        print(line)
+
+
 def print_table(title: str, table: dict[str, dict[str, Any]]) -> None:
     print(f"\n{title}")
     print(f"{'type':<16}{'P':>8}{'R':>8}{'F1':>8}{'tp':>6}{'fp':>6}{'fn':>6}")
@@ -226,6 +387,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="Use about N messages (all styles)")
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "pii.json")
     parser.add_argument("--no-stock", action="store_true", help="Skip stock Presidio (accuracy only)")
+    parser.add_argument("--baseline", metavar="REF", help="Also time guard/pii as of this git ref (stage cost)")
+    parser.add_argument("--no-stage", action="store_true", help="Skip the stage cost section")
     args = parser.parse_args()
 
     rows = load(args.corpus, args.limit)
@@ -244,7 +407,7 @@ def main() -> None:
     print_table(f"ours ({len(rows)} messages)", ours)
     result["leaks"] = asyncio.run(leaks(analyzer, rows))
     result["over_redaction"] = {"ours": over_redaction(rows, ours_pred)}
-    speed = {f"{key}_ms_per_message": round(statistics.mean(values) * 1000, 3)
+    speed: dict[str, Any] = {f"{key}_ms_per_message": round(statistics.mean(values) * 1000, 3)
              for key, values in times.items() if values}
     if engine is not None:
         stock = score(rows, stock_pred)
@@ -265,6 +428,8 @@ def main() -> None:
     print("\nover-redaction (PII-free messages changed):", result["over_redaction"])
     print("speed:", result["speed"])
     print("20-turn conversation:", result["conversation"])
+    if not args.no_stage:
+        result["stage"] = run_stage(analyzer, rows, args.baseline)
     result["targets"] = targets(result)
     print("\ntargets (issue 3):")
     for name, met in result["targets"].items():
