@@ -101,7 +101,7 @@ def stock_engine(model: str) -> Any:
 
     from guard.pii.recognizers import _offline_suffixes
 
-    email_recognizer.tldextract = type("Offline", (), {"extract": staticmethod(_offline_suffixes())})  # type: ignore[attr-defined]
+    email_recognizer.tldextract = type("Offline", (), {"extract": staticmethod(_offline_suffixes())})  # type: ignore[attr-defined,assignment]
     provider = NlpEngineProvider(nlp_configuration={
         "nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": model}],
     })
