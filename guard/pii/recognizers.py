@@ -48,6 +48,7 @@ __all__ = [
 
 _WORD = re.compile(r"[\w'-]+")
 _ASCII_DIGIT = re.compile(r"[0-9]")
+_DIGIT_RUNS = re.compile(r"\d+")
 # `re.IGNORECASE` also matches İ and dotless ı to i and long ſ to s, which str.lower() keeps apart
 # (it lowers İ to i plus a combining dot).
 _FOLD_EXTRA = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
@@ -61,12 +62,14 @@ class TextFacts:
     superset of what `\d` and `[0-9]` match.
     """
 
-    __slots__ = ("digits", "folded", "text")
+    __slots__ = ("digit_run", "digits", "folded", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.folded = fold(text)
         self.digits = count_digits(text)
+        # The longest run of consecutive digits (`\d`, which also covers `[0-9]`).
+        self.digit_run = max(map(len, _DIGIT_RUNS.findall(text)), default=0) if self.digits else 0
 
     def has_any(self, words: Sequence[str]) -> bool:
         """Does any (lower-case) word occur in the folded text?"""
@@ -84,8 +87,9 @@ def count_digits(text: str) -> int:
 Gate = Callable[[TextFacts], bool]
 
 
-def at_least_digits(count: int) -> Gate:
-    return lambda facts: facts.digits >= count
+def at_least_digits(count: int, *, in_a_row: int = 1) -> Gate:
+    """At least `count` digits in the text, `in_a_row` of them consecutive."""
+    return lambda facts: facts.digits >= count and facts.digit_run >= in_a_row
 
 
 class SpanRecognizer(Protocol):
@@ -240,24 +244,28 @@ _REGEX_TIMEOUT_S = 1.0  # a pattern that backtracks longer than this on one chat
 _UNCUED_CAP = 0.3  # score of a checksum-only match of a short number without its context word
 
 
+_DIGIT_DOT_DIGIT = re.compile(r"[0-9]\.[0-9]")
+
+
 def _ip_could_match(facts: TextFacts) -> bool:
-    # Every IPv6 form holds ":", every IPv4 form three dots and at least four digits.
-    return ":" in facts.text or ("." in facts.text and facts.digits >= 4)
+    # Every IPv6 form holds ":", every IPv4 form a digit, a dot and a digit in a row.
+    return ":" in facts.text or (facts.digits >= 4 and _DIGIT_DOT_DIGIT.search(facts.text) is not None)
 
 
-# Necessary conditions for Presidio's patterns (presidio-analyzer 2.2): the fewest digits any of a
-# recognizer's patterns needs. test_prefilter.py runs every pattern with and without these.
+# Necessary conditions for Presidio's patterns (presidio-analyzer 2.2): the fewest digits, and
+# consecutive digits, that every one of a recognizer's patterns needs. test_prefilter.py checks
+# them against the unfiltered patterns.
 _PRESIDIO_GATES: dict[str, Gate] = {
-    "IBAN_CODE": at_least_digits(2),
+    "IBAN_CODE": at_least_digits(2, in_a_row=2),
     "IP_ADDRESS": _ip_could_match,
-    "US_SSN": at_least_digits(9),
-    "US_PASSPORT": at_least_digits(8),
+    "US_SSN": at_least_digits(9, in_a_row=3),
+    "US_PASSPORT": at_least_digits(8, in_a_row=8),
     "US_DRIVER_LICENSE": at_least_digits(1),
-    "US_BANK_NUMBER": at_least_digits(8),
-    "US_ITIN": at_least_digits(9),
-    "UK_NHS": at_least_digits(10),
+    "US_BANK_NUMBER": at_least_digits(8, in_a_row=8),
+    "US_ITIN": at_least_digits(9, in_a_row=3),
+    "UK_NHS": at_least_digits(10, in_a_row=3),
     "CRYPTO": at_least_digits(1),
-    "DE_TAX_ID": at_least_digits(11),
+    "DE_TAX_ID": at_least_digits(11, in_a_row=11),
     "DE_ID_CARD": at_least_digits(1),
 }
 
