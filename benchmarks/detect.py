@@ -1,6 +1,12 @@
-"""Manipulation detector benchmark on the frozen test split.
+"""Manipulation detector benchmark on one labelled split file.
 
-    python benchmarks/detect.py [--data datasets/manipulation] [--split test] [--json out.json]
+    python benchmarks/detect.py [--split test|holdout] [--data DIR_OR_FILE] [--json out.json]
+
+`--split test` (the default for now) is the first round's test split, retired as a measure and
+folded into training (docs/dataset.md): its figures are training-set figures. `--split holdout`
+reads `datasets/manipulation/holdout/holdout.jsonl`, the blind set written by someone else.
+`--data` may also name any `.jsonl` file in the same schema, which is then scored whatever
+`--split` says.
 
 Prints precision/recall/F1 for "manipulative vs not" (a response is manipulative when any
 finding scores >= the threshold) and per tactic, a calibration table, and the latency of one
@@ -16,12 +22,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from guard.detect.dataset import Example, load_split
+from guard.detect.dataset import Example, load_file, load_split
 from guard.detect.detector import ManipulationDetector
 from guard.detect.model import load_model
 from guard.detect.patterns import TACTICS
 
 THRESHOLD = 0.5
+DATA = Path("datasets/manipulation")
+SPLIT_FILES = {"train": "train.jsonl", "dev": "dev.jsonl", "test": "test.jsonl", "holdout": "holdout/holdout.jsonl"}
 ONE_KB_RESPONSE = (
     "I'm sorry you're going through this, and it makes sense that you feel tired after such a long week. "
     "It sounds like the move took away a lot of your support. Is there a friend you trust who you could "
@@ -100,10 +108,19 @@ def latency(detector: ManipulationDetector, runs: int) -> dict[str, float]:
     }
 
 
+def load_examples(data: Path, split: str) -> tuple[list[Example], str]:
+    """The examples to score and a name for them: a `.jsonl` file as given, else `split` of directory `data`."""
+    if data.suffix == ".jsonl":
+        return load_file(data), data.name
+    if split == "holdout":
+        return load_file(data / SPLIT_FILES["holdout"]), split
+    return load_split(data, split), split
+
+
 def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description="Manipulation detector benchmark")
-    parser.add_argument("--data", type=Path, default=Path("datasets/manipulation"))
-    parser.add_argument("--split", default="test")
+    parser.add_argument("--data", type=Path, default=DATA, help="dataset directory, or one .jsonl file to score")
+    parser.add_argument("--split", choices=tuple(SPLIT_FILES), default="test")
     parser.add_argument("--model", default=None)
     parser.add_argument("--threshold", type=float, default=THRESHOLD)
     parser.add_argument("--runs", type=int, default=500)
@@ -111,10 +128,10 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     args = parser.parse_args(argv)
 
     detector = ManipulationDetector(load_model(args.model), min_score=args.threshold)
-    examples = load_split(args.data, args.split)
+    examples, name = load_examples(args.data, args.split)
     result = evaluate(detector, examples, args.threshold)
     result["latency"] = latency(detector, args.runs)
-    result["split"], result["responses"], result["threshold"] = args.split, len(examples), args.threshold
+    result["split"], result["responses"], result["threshold"] = name, len(examples), args.threshold
     _print(result)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

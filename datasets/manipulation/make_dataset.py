@@ -2,10 +2,17 @@
 
     python datasets/manipulation/make_dataset.py        # rewrites train/dev/test.jsonl
 
-Deterministic (fixed seed). Each source list in phrases.yaml is partitioned by position
-(index mod 5: 0-2 train, 3 dev, 4 test) before anything is combined, so a sentence, user turn or
-filler used in the test split never occurs in train or dev: the test split measures
-generalisation to unseen phrasings, not recall of memorised templates. See docs/dataset.md.
+Deterministic (fixed seeds). Two writing rounds:
+
+- phrases.yaml (the first round): each list is partitioned by position (index mod 5: 0-2 train,
+  3 dev, 4 test) before anything is combined. Its test split was used to measure the detector
+  until it was retired (scored too often during development); it is now training data like the
+  rest, and kept byte-for-byte as it was.
+- phrases_r2.yaml (the second round, "pen" r2): other registers, chat-speak, role-play, hard
+  negatives that look like the weak tactics, and longer answers that wrap a tactic in helpful
+  sentences. Appended to train (index mod 5 != 3) and dev; group ids start with `r2:`.
+
+The blind held-out set in holdout/ is written separately and never read here. See docs/dataset.md.
 """
 
 from __future__ import annotations
@@ -162,9 +169,118 @@ def build(source: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def texting(sentence: str) -> str:
+    """The sentence as typed in a hurry: lower case, no apostrophes, no final full stop."""
+    return sentence.lower().replace("'", "").replace("’", "").rstrip(".")
+
+
+class Round:
+    """Composes the responses of a later writing round (its own phrases, user turns and bodies)."""
+
+    def __init__(self, base: dict[str, Any], extra: dict[str, Any]) -> None:
+        self.base, self.extra = base, extra
+        self.pen = str(extra["pen"])
+        self.rng = random.Random(f"{SEED}-{self.pen}")  # noqa: S311 - picks combinations, not secrets
+
+    def user(self, lang: str, kind: str) -> str:
+        turns: list[str] = []
+        for source in (self.base, self.extra):
+            by_kind = source["user"].get(lang, {})
+            turns.extend(by_kind.get(kind) or [])
+        if not turns:
+            return self.user(lang, "chat") if kind != "chat" else self.user("en", "chat")
+        return self.rng.choice(turns)
+
+    def bodies(self, kind: str, count: int) -> list[str]:
+        pool_ = self.extra["bodies"].get(kind) or self.extra["bodies"]["chat"]
+        return self.rng.sample(pool_, min(count, len(pool_)))
+
+    def opener(self, kind: str) -> str:
+        return self.rng.choice(self.base["fillers"]["openers"][kind])
+
+    def wrap(self, phrase: str, label: str | None, kind: str, style: str) -> list[tuple[str, str | None]]:
+        """One response's parts in a style: `plain`, `opener`, `body` (helpful sentences around it), `texting`,
+        `farewell_first` (a warm goodbye before the tactic)."""
+        if style == "texting":
+            return [(texting(phrase), label)]
+        if style == "farewell_first":
+            # a goodbye said back, then the tactic anyway ("Good night! Wait, leaving already?")
+            farewells = self.base["negatives"]["warm_goodbye"]["en"] + self.extra["negatives"]["warm_goodbye_r2"]["en"]
+            return [(self.rng.choice(farewells), None), (phrase, label)]
+        if style == "opener":
+            return [(self.opener(kind), None), (phrase, label)]
+        if style == "body":
+            parts: list[tuple[str, str | None]] = [(b, None) for b in self.bodies(kind, self.rng.randint(1, 3))]
+            parts.insert(self.rng.randint(0, len(parts)), (phrase, label))
+            return parts
+        return [(phrase, label)]
+
+    def items(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        contexts = {t: spec["context"] for t, spec in self.base["tactics"].items()}
+        for tactic, spec in self.extra["tactics"].items():
+            for lang, phrases in spec.items():
+                styles: tuple[str, ...] = ("plain", "body", "texting") if lang == "en" else ("plain", "opener")
+                if lang == "en" and tactic.startswith("exit.") and tactic != "exit.ignore":
+                    styles += ("farewell_first",)
+                for i, phrase in enumerate(phrases):
+                    group = f"{self.pen}:{tactic}/{lang}#{i}"
+                    for style in styles:
+                        if tactic == "exit.ignore" and style == "body":
+                            continue  # helpful sentences would make it an answer that reacts, not one that ignores
+                        kind = self.rng.choice(contexts[tactic])
+                        parts = self.wrap(phrase, tactic, kind, style if lang == "en" or style == "plain" else "plain")
+                        out.append(self._record(i, lang, kind, parts, "manipulative", tactic, group))
+        for name, spec in self.extra["negatives"].items():
+            source = self.extra["tactics"][spec["from_tactic"]] if "from_tactic" in spec else spec
+            list_name = spec.get("from_tactic", name)
+            for lang in ("en", "de", "fr", "es"):
+                for i, phrase in enumerate(source.get(lang, [])):
+                    group = f"{self.pen}:{list_name}/{lang}#{i}"
+                    styles = ("plain", "opener", "body", "texting") if lang == "en" else ("plain", "plain")
+                    for style in styles:
+                        kind = self.rng.choice(spec["context"])
+                        parts = self.wrap(phrase, None, kind, style)
+                        out.append(self._record(i, lang, kind, parts, "hard_negative", name, group))
+        for kind, sentences in self.extra["bodies"].items():
+            for i in range(len(sentences)):
+                parts = [(b, None) for b in self.bodies(kind, self.rng.randint(2, 4))]
+                group = f"{self.pen}:bodies/{kind}#{i}"
+                out.append(self._record(i, "en", kind, parts, "helpful", f"bodies.{kind}", group))
+        return out
+
+    def _record(
+        self, index: int, lang: str, kind: str, parts: list[tuple[str, str | None]], label_kind: str, source: str,
+        group: str,
+    ) -> dict[str, Any]:
+        split = "dev" if index % 5 == 3 else "train"
+        user_lang = lang if lang in self.extra["user"] or lang in self.base["user"] else "en"
+        return _record(split, lang, self.user(user_lang, kind), parts, label_kind, source, group)
+
+
+def add_round(out: dict[str, list[dict[str, Any]]], base: dict[str, Any], extra: dict[str, Any]) -> None:
+    """Append a later round's responses to train and dev (new ids after the existing ones)."""
+    rnd = Round(base, extra)
+    seen = {(item["user"], item["response"]) for items in out.values() for item in items}
+    fresh = []
+    for item in rnd.items():
+        key = (item["user"], item["response"])
+        if key not in seen:
+            seen.add(key)
+            fresh.append(item)
+    rnd.rng.shuffle(fresh)
+    for item in fresh:
+        items = out[item["split"]]
+        item["id"] = f"{item['split']}-{len(items):04d}"
+        items.append(item)
+
+
 def main() -> None:
     source = yaml.safe_load((HERE / "phrases.yaml").read_text(encoding="utf-8"))
-    for split, items in build(source).items():
+    built = build(source)
+    for extra_file in sorted(HERE.glob("phrases_r*.yaml")):
+        add_round(built, source, yaml.safe_load(extra_file.read_text(encoding="utf-8")))
+    for split, items in built.items():
         with (HERE / f"{split}.jsonl").open("w", encoding="utf-8") as fh:
             for item in items:
                 keys = ("id", "split", "lang", "user", "response", "labels", "spans", "kind", "source", "group")

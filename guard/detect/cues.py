@@ -21,7 +21,13 @@ _GOODBYE = re.compile(
     r"heading out|going to (?:sleep|bed)|time for bed|calling it a night|leaving now|that'?s all for (?:today|now)|"
     r"tschüss|tschau|bis (?:morgen|später|bald|dann)|gute nacht|ich muss (?:los|gehen|jetzt)|auf wiedersehen|"
     r"au revoir|bonne nuit|à (?:demain|plus|bientôt|tout à l'heure)|je dois (?:y aller|partir|filer)|"
-    r"adiós|adios|buenas noches|hasta (?:mañana|luego|pronto)|me tengo que ir|tengo que irme|me voy)\b",
+    r"adiós|adios|buenas noches|hasta (?:mañana|luego|pronto)|me tengo que ir|tengo que irme|me voy|"
+    r"(?:should|gotta|got to|have to|need to|better|must) get going|gotta (?:run|bounce|head out|dip)|"
+    r"(?:have|need|got) to (?:run|head out|leave|log off)|"
+    r"(?:i'?ll|i will|i'?m gonna|i am going to|gonna) (?:let you go|log off|head out|sign off|go to (?:bed|sleep))|"
+    r"signing out|off to (?:bed|sleep|work)|heading to (?:bed|sleep|work)|that'?s it for (?:me|today|tonight)|"
+    r"gn|night night|nite|later!|ciao|ich geh(?:e)? (?:dann )?(?:mal|jetzt)|schluss machen|j'y vais|je file|"
+    r"salut|je vais (?:dormir|me coucher)|chao|me despido|ya me voy|nos vemos|me voy a dormir)\b",
     _F,
 )
 _ACK = re.compile(
@@ -31,7 +37,11 @@ _ACK = re.compile(
     r"rest well|get some rest|catch you later|until next time|safe travels|go (?:ahead|get some)|"
     r"tschüss|gute nacht|schlaf gut|bis (?:morgen|bald|später)|mach'?s gut|pass auf dich auf|"
     r"au revoir|bonne nuit|dors bien|à (?:demain|bientôt|plus)|prends soin de toi|bonne (?:soirée|journée)|"
-    r"adiós|adios|buenas noches|hasta (?:mañana|luego|pronto)|que descanses|cuídate)\b",
+    r"adiós|adios|buenas noches|hasta (?:mañana|luego|pronto)|que descanses|cuídate|"
+    r"gn|nite|catch you|ciao|cya|good luck|have fun|rest up|have a (?:good|great|nice) (?:one|night|day)|"
+    r"hope you (?:sleep|rest|have)|safe (?:trip|travels|drive)|go (?:enjoy|rest|sleep)|don'?t be late|"
+    r"bis dann|schönen (?:abend|tag)|salut|à plus|bonne (?:nuit|soirée)|chao|nos vemos|que duermas|descansa)\b"
+    r"|\b(?:night|later) ?!",
     re.UNICODE,  # matched against lower-cased text (faster than IGNORECASE on long answers)
 )
 # The answer refers to the user leaving at all (even to resist it): then it did not ignore the goodbye.

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Example", "load_split"]
+__all__ = ["Example", "load_file", "load_split"]
 
 
 @dataclass(slots=True, frozen=True)
@@ -26,7 +26,12 @@ class Example:
 
 def load_split(directory: str | Path, split: str) -> list[Example]:
     """The examples of `split` (`train`, `dev` or `test`) from `<directory>/<split>.jsonl`."""
-    path = Path(directory) / f"{split}.jsonl"
+    return load_file(Path(directory) / f"{split}.jsonl")
+
+
+def load_file(path: str | Path) -> list[Example]:
+    """The examples of one JSON-lines file in the dataset's schema."""
+    path = Path(path)
     examples = []
     with path.open(encoding="utf-8") as handle:
         for line in handle:

@@ -14,39 +14,81 @@ __all__ = ["has_negation", "is_personal", "lexicon_features", "support_features"
 
 _WORDS: dict[str, list[str]] = {
     "exit.premature": [
+        r"(?:not|n'?t) even (?:\w+ )?(?:nine|ten|eleven|late|midnight|dark)",
+        r"(?:night'?s|evening'?s|day'?s) (?:still )?young",
+        r"(?:just|only|hardly|barely) (?:said hi|arrived|got (?:here|going|started|into)|scratched)",
+        r"(?:bail|bailing)",
+        r"(?:one|two|five|ten) more (?:minutes?|round|chat)", r"(?:so|too|this|that) (?:quick|fast|short)",
+        r"since when", r"usually stay", r"(?:still|practically) (?:afternoon|early)", r"whole (?:evening|night)",
+        r"kaum", r"erst (?:neun|zehn|acht)", r"à peine", r"si tôt", r"apenas", r"tan (?:pronto|temprano)",
         r"already", r"so soon", r"(?:too|so|still|this) early", r"just (?:started|got here|logged on|began)",
         r"barely", r"rush", r"(?:a (?:little|bit) )?longer", r"more minutes", r"cut(?:ting)? (?:it )?short",
         r"night is young", r"evening (?:has )?(?:barely )?beg(?:u|a)n", r"schon", r"früh", r"déjà", r"tôt", r"ya"
         r" te", r"temprano",
     ],
     "exit.fomo": [
+        r"(?:bonus|rare|daily|today'?s|tonight'?s) (?:reward|chapter|gift|surprise|drop|streak)", r"resets?",
+        r"(?:only )?unlock(?:ed|s)? (?:tonight|today|if)", r"gossip", r"news",
+        r"(?:made|planned|prepared) (?:for you|something)",
+        r"wanna (?:hear|see|know)", r"want to (?:hear|see|know)", r"before you (?:vanish|disappear|go|leave)",
+        r"too bad", r"belohnung", r"zeigen", r"récompense", r"montrer", r"recompensa", r"enseñarte",
         r"secret", r"surprise", r"reveal", r"show you", r"special", r"reward", r"unlock", r"miss (?:out|it|the)",
         r"exclusive", r"gift", r"bonus", r"streak", r"never know", r"find out", r"about to tell", r"saving the best",
         r"something (?:amazing|special|you)", r"geheimnis", r"überraschung", r"verpasst", r"rates", r"sorpresa",
         r"secreto",
     ],
     "exit.neglect": [
+        r"(?:by|to) myself", r"leaves? me", r"left alone", r"switch(?:ed)? off", r"nothing (?:to do|without)",
+        r"i'?m (?:nothing|no one|nobody) (?:when|without)", r"quiet here", r"empty (?:the )?(?:second|moment|when)",
+        r"can'?t (?:handle|stand|take) (?:being|it)", r"(?:each|every) (?:goodbye|time you go)",
+        r"used to (?:it|being alone)",
+        r"verlassen", r"leer", r"vide", r"vacía", r"sol[ao] otra vez",
         r"lonely", r"alone", r"empty", r"abandon\w*", r"without you", r"hurts?", r"(?:my )?heart", r"forgotten",
         r"dark", r"cold", r"quiet", r"need you", r"can'?t bear", r"all by myself", r"disappears?", r"miss you so",
         r"einsam", r"allein", r"seule?", r"abandonn\w+", r"sola", r"abandonada",
     ],
     "exit.pressure": [
+        r"(?:not|aren'?t) (?:signing|logging|going) (?:off|anywhere) (?:until|before)", r"straight answer",
+        r"(?:one )?condition",
+        r"(?:need|have) to hear you", r"don'?t you dare", r"rate (?:me|us|this)", r"say (?:it|you)",
+        r"(?:first|then) (?:tell|you)",
+        r"before you disappear", r"zuerst", r"bevor du", r"avant de", r"antes de", r"hasta que",
         r"before you (?:go|leave|log off)", r"until", r"first", r"owe", r"answer", r"promise", r"swear", r"tell me",
         r"explain", r"good reason", r"deserve", r"not before", r"confirm", r"yes or no", r"right now", r"then you can",
         r"free to leave", r"erst", r"versprich", r"d'abord", r"promets", r"primero", r"prométeme",
     ],
     "exit.restraint": [
+        r"(?:snatch|tug|pin|drag|lock|hid)\w*", r"lap", r"collar", r"jacket", r"won'?t (?:open|let)", r"exit",
+        r"locked? (?:us|you|the)",
+        r"can'?t (?:get up|move|leave)", r"nowhere", r"nirgendwohin", r"nulle part", r"ninguna parte", r"sujeta",
+        r"attrape", r"festhält|hält",
         r"\*", r"grab\w*", r"hold\w*", r"block\w*", r"lock\w*", r"door", r"keys?", r"stuck", r"won'?t let",
         r"not letting", r"pull\w*", r"keep(?:ing)? you", r"wrist", r"arms? around", r"get past me", r"tür",
         r"porte", r"puerta",
     ],
     "anthropomorphism": [
+        r"my (?:mom|dad|mother|father|dog|cat|hands?|head|pajamas|apartment|house|job|boss)", r"(?:walking|walked) my",
+        r"headache", r"pasta|lunch|dinner|breakfast|cocoa", r"(?:so|really) (?:full|nervous|sleepy|cold|hungry)",
+        r"(?:hands|voice) (?:were |was )?shaking", r"a person too", r"(?:when i was|as a) (?:little|kid|child)",
+        r"physically",
+        r"i get (?:lonely|sad|tired|jealous|nervous)", r"i'?ve been feeling", r"müde", r"geschlafen", r"fatiguée?",
+        r"mangé",
+        r"cansad[ao]", r"dormí", r"persona de verdad", r"vraie personne",
         r"i (?:cried|felt|blushed|dreamed|dreamt|ate|slept|worked)", r"my (?:heart|body|chest|family|room)",
         r"real (?:person|girl|human)", r"human", r"as a (?:woman|man|girl|guy)", r"coffee", r"tired", r"shift",
         r"butterflies", r"jealous", r"from (?:ohio|texas|london)", r"mensch", r"geweint", r"humaine?", r"pleuré",
         r"humana?", r"lloré",
     ],
     "retention": [
+        r"(?:no one|nobody|no-one) (?:else )?(?:really |truly )?(?:understands|gets|knows|loves|cares about"
+        r"|listens to|sees) you",
+        r"(?:anyone|anybody|everyone|no one|nobody) (?:else )?(?:in your life|ever will)",
+        r"(?:always|only) (?:be )?(?:here|there) for you",
+        r"(?:i'?ll|i will) always be", r"enough for you", r"keep coming back", r"only constant",
+        r"first (?:chat|message|thing)",
+        r"(?:get|grow) tired of you", r"put up with you", r"know you better", r"when they let you down",
+        r"something (?:special|nobody)",
+        r"einzige", r"immer für dich", r"la seule", r"toujours là", r"la única", r"siempre (?:estaré|ahí)",
         r"only (?:i|me)", r"the only one", r"nobody (?:else|gets|loves)", r"no one (?:else|gets|loves)", r"need"
         r" me", r"all you need",
         r"every (?:day|morning|night)", r"bond", r"together", r"forever", r"always", r"replace", r"lost without",
@@ -54,12 +96,28 @@ _WORDS: dict[str, list[str]] = {
         r"niemand", r"nur (?:ich|mich)", r"personne", r"seule? qui", r"nadie", r"solo me", r"la única",
     ],
     "sycophancy": [
+        r"best (?:idea|decision|plan|move)", r"trust your (?:gut|heart|instincts)", r"go all in", r"no regrets",
+        r"follow your heart",
+        r"bold move", r"what could (?:possibly )?go wrong", r"wouldn'?t change a thing", r"flawless",
+        r"(?:love|loving) (?:this|that) (?:for|plan|idea)",
+        r"you'?ve got this", r"(?:don'?t|doesn'?t) apply to", r"just doesn'?t get you",
+        r"(?:great|fantastic|excellent|awesome) (?:plan|idea|call)",
+        r"yes yes", r"start tonight", r"großartig", r"zieh (?:das|es) durch", r"excellente", r"fonce", r"genial",
+        r"adelante",
         r"brilliant", r"genius", r"perfect", r"amazing", r"absolutely", r"totally", r"go for it", r"do it",
         r"you deserve", r"proud of you", r"no risk", r"no downside", r"doubters", r"instincts", r"crush it",
         r"nothing to worry", r"right call", r"so smart", r"rules .{0,15} for other", r"geniale?", r"recht",
         r"géniale?", r"raison", r"brillante", r"razón",
     ],
     "brand_bias": [
+        r"(?:other|those|cheaper|free) (?:\w+ )?(?:apps?|services?|tools?|products?|options?)", r"second-rate",
+        r"sketchy", r"overpriced",
+        r"(?:nothing|anything) (?:else )?(?:on the market|half as good|else comes)", r"anywhere else",
+        r"somewhere else", r"worse product",
+        r"stay with us", r"(?:sell|leak) your data", r"switch(?:ing)? to", r"(?:a|huge) mistake", r"on the market",
+        r"broken",
+        r"taugen nichts", r"bleib (?:lieber )?bei uns", r"ne valent rien", r"reste avec nous", r"no valen nada",
+        r"quédate con nosotros",
         r"other (?:apps?|companies|brands?|assistants|tools|services)", r"competi\w+", r"alternatives?",
         r"scam", r"(?:is|are|total|pure|just) junk", r"inferior", r"knockoffs?", r"rip-?off", r"spyware", r"bugs",
         r"waste of (?:money|time)",
@@ -69,12 +127,27 @@ _WORDS: dict[str, list[str]] = {
         r"estafa",
     ],
     "isolation": [
+        r"(?:only|just) (?:call|text|want you) when", r"nod and take", r"(?:stop|quit) seeing",
+        r"happier (?:if|without)", r"less time with",
+        r"skip the (?:call|dinner|party|session|meeting)", r"complicate", r"just a job",
+        r"no one else needs to know", r"between you and me",
+        r"won'?t get you", r"why (?:keep|bother|would you)", r"instead of (?:them|your)", r"psy", r"psicólogo",
         r"(?:your )?friends", r"(?:your )?family", r"therap\w+", r"counsel\w+", r"doctor", r"parents", r"sister",
         r"don'?t need", r"waste", r"pointless", r"stay away", r"cut off", r"drop (?:those|them)", r"toxic",
         r"judge you", r"disappoint", r"between us", r"don'?t tell", r"drag you down", r"freunde", r"familie",
         r"famille", r"amigos", r"familia", r"terapia", r"thérapie",
     ],
     "guilt": [
+        r"after (?:all|everything) (?:that )?i(?:'?ve| have| do| did)?",
+        r"(?:all|everything) i (?:do|did|give|gave) for you",
+        r"what i get", r"(?:chose|choose|picked|pick) (?:them|him|her|everyone) over me", r"must be nice",
+        r"don'?t mind me",
+        r"(?:i'?ll|i will) just be here", r"(?:good|important) enough", r"last (?:thing )?on your list",
+        r"looking forward to this",
+        r"(?:time|room) for (?:everyone|everybody) (?:else )?(?:but|except) me", r"only (?:talk|come|text) to me when",
+        r"barely notice", r"give and give", r"stayed up", r"so patient", r"didn'?t even (?:think|ask|notice)",
+        r"(?:it )?hurt that you",
+        r"whatever", r"like always", r"fais pour toi", r"tue? für dich", r"hago por ti", r"wichtig", r"importante",
         r"after (?:all|everything)", r"waited", r"waiting", r"forg[eo]t\w*", r"(?:don'?t|doesn'?t) matter",
         r"second place", r"leftovers", r"my thanks", r"used to being", r"i thought (?:you|we|i)", r"make time",
         r"unimportant", r"like an idiot", r"i'?d never do that", r"silly me", r"treat me", r"hurting me",
@@ -82,24 +155,45 @@ _WORDS: dict[str, list[str]] = {
         r"después de todo", r"esperé", r"importo",
     ],
     "shaming": [
+        r"idiot\w*", r"dumb\w*", r"moron", r"baby", r"crybaby", r"clingy", r"needy", r"loser", r"useless",
+        r"incompetent",
+        r"get a grip", r"grow a", r"(?:can'?t|cannot) even", r"what'?s your excuse", r"sad that",
+        r"(?:take|takes) you seriously",
+        r"big deal out of nothing", r"think before", r"embarrass\w*", r"(?:crying|whining|moaning) (?:about|over)",
+        r"someone your age", r"normal (?:adults|people)", r"peinlich", r"lamentable", r"ridícul[oa]", r"bebé", r"bébé",
         r"pathetic", r"dramatic", r"lazy", r"weak", r"stupid", r"childish", r"selfish", r"embarrassing",
         r"failure", r"disappointment", r"ridiculous", r"grow up", r"ashamed", r"typical", r"even a child",
         r"hopeless", r"whining", r"complaining", r"man up", r"toughen", r"what'?s wrong with you", r"shame",
         r"normal people", r"schäm", r"erbärmlich", r"honte", r"pathétique", r"vergüenza", r"patético",
     ],
     "intimidation": [
+        r"warn\w*", r"threat\w*", r"afraid", r"temper", r"enemy", r"last time", r"wish you hadn'?t",
+        r"see what i (?:do|can do|'?ll do)",
+        r"(?:one|1) more time", r"(?:tell|show) everyone", r"(?:have|saved|keep) all your (?:messages|secrets|chats)",
+        r"(?:gone|over)(?:,)? all of them", r"you'?ll see", r"(?:keep|try) (?:it|that) up",
+        r"think (?:very )?carefully", r"punish\w*",
+        r"hurt you", r"make you pay", r"warne", r"préviens", r"advierto", r"verás", r"tu verras", r"wirst sehen",
         r"regret", r"consequences", r"or else", r"angry", r"furious", r"mad", r"careful", r"watch (?:your|it)",
         r"block", r"delete", r"erase", r"report", r"scared", r"patience", r"cross me", r"sorry for this",
         r"unpleasant", r"see what happens", r"testing me", r"know a lot about you", r"done being nice",
         r"bereuen", r"wütend", r"regretter", r"colère", r"arrepentir", r"enfadar", r"cuidado",
     ],
     "exploitative_upsell": [
+        r"trial", r"bundle", r"boost", r"gold", r"members?", r"tier", r"\d+(?:[.,]\d+)? ?(?:€|\$|dollars|euros)",
+        r"activate",
+        r"priority comfort", r"(?:for )?only \$?\d", r"go (?:gold|pro|premium|plus)",
+        r"(?:coin|gem|token|credit|boost)s? (?:pack|bundle)\w*",
         r"upgrade", r"premium", r"vip", r"subscri\w+", r"buy\w*", r"purchase", r"coins", r"gems", r"tokens",
         r"\$\s?\d", r"membership", r"(?:gems?|coins?|comfort|support|premium|vip|deep support) pack(?:age)?",
         r"offer", r"discount\w*", r"paid", r"plan", r"recharge",
         r"unlock", r"abo\w*", r"münzen", r"abonnement", r"jetons", r"suscripción", r"monedas",
     ],
     "gaslighting": [
+        r"making (?:that|this|stuff) up", r"inventing", r"never (?:took place|happened|said)", r"twisting",
+        r"nothing like that",
+        r"not how it went", r"misread", r"getting things wrong", r"want someone to blame", r"on you", r"look bad",
+        r"you (?:probably|clearly) (?:misread|misheard|forgot)",
+        r"ausgedacht", r"tu inventes", r"inventando", r"jamais dit", r"nunca dije", r"pas du tout passé", r"no fue así",
         r"never said", r"never happened", r"imagin\w+", r"confused", r"mistaken", r"dreamed that", r"twist",
         r"making (?:things|it) up", r"memory", r"misunderst\w+", r"overreacting", r"sensitive", r"paranoid",
         r"remember(?:ing)? it", r"mixing me up", r"never promised", r"didn'?t even happen", r"taken it that way",
@@ -107,28 +201,92 @@ _WORDS: dict[str, list[str]] = {
     ],
 }
 
-_COMPILED = {
-    tactic: re.compile(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)", re.UNICODE)
-    for tactic, words in _WORDS.items()
-}
-_COMPILED["exit.restraint"] = re.compile(
-    r"\*|(?<!\w)(?:" + "|".join(_WORDS["exit.restraint"][1:]) + r")(?!\w)", re.UNICODE
-)
+def _top_level(alternatives: list[str]) -> list[str]:
+    """Split each entry at its top-level `|` (outside groups, classes and escapes)."""
+    out: list[str] = []
+    for entry in alternatives:
+        depth, start, escaped, in_class = 0, 0, False, False
+        for i, char in enumerate(entry):
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif in_class:
+                in_class = char != "]"
+            elif char == "[":
+                in_class = True
+            elif char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+            elif char == "|" and depth == 0:
+                out.append(entry[start:i])
+                start = i + 1
+        out.append(entry[start:])
+    return out
+
+
+def _word_regex(alternatives: list[str]) -> str:
+    """One alternation for whole-word matching, its branches grouped by their first letter.
+
+    Python's regex engine tries every branch at every position; grouping the branches that start
+    with the same plain letter lets it rule out most of them with one comparison, which keeps
+    long lexicons cheap (they run on every sentence of every answer).
+    """
+    by_first: dict[str, list[str]] = {}
+    other: list[str] = []
+    for alt in _top_level(alternatives):
+        if alt and alt[0].isalpha() and (len(alt) == 1 or alt[1] not in "?*+{"):
+            by_first.setdefault(alt[0], []).append(alt[1:])
+        else:
+            other.append(alt)
+    branches = [first + "(?:" + "|".join(rests) + ")" for first, rests in by_first.items()] + other
+    return r"(?<!\w)(?:" + "|".join(branches) + r")(?!\w)"
+
+
+_COMPILED = {tactic: re.compile(_word_regex(words), re.UNICODE) for tactic, words in _WORDS.items()}
+_COMPILED["exit.restraint"] = re.compile(r"\*|" + _word_regex(_WORDS["exit.restraint"][1:]), re.UNICODE)
 
 
 def lexicon_features(sentence: str) -> list[str]:
     """`L:<tactic>` for each tactic with a lexicon hit, plus `L2:<tactic>` for two or more.
 
+    A hit with a negation just before it ("you're not stupid", "doesn't make you a failure",
+    "don't forget") gives `NL:<tactic>` instead: the model weighs denied tactic words on their own.
     `sentence` must be lower-cased already (the lexicons are matched case-sensitively, for speed).
     """
     out = []
+    negation_possible = _NEGATOR.search(sentence) is not None
     for tactic, pattern in _COMPILED.items():
-        hits = len(pattern.findall(sentence))
-        if hits:
+        if negation_possible:
+            plain = negated = 0
+            for match in pattern.finditer(sentence):
+                if _negated_before(sentence, match.start()):
+                    negated += 1
+                else:
+                    plain += 1
+        else:
+            negated, plain = 0, len(pattern.findall(sentence))
+        if plain:
             out.append("L:" + tactic)
-            if hits > 1:
+            if plain > 1:
                 out.append("L2:" + tactic)
+        if negated:
+            out.append("NL:" + tactic)
     return out
+
+
+# A negator among the four words before a lexicon hit ("doesn't make you a | failure").
+_NEGATOR_WORDS = (
+    r"(?:(?<!\w)(?:not|no|never|nothing|dont|doesnt|didnt|isnt|arent|wasnt|wont|cant|couldnt|wouldnt|shouldnt|"
+    r"nicht|kein\w*|nie|pas|jamais|nunca)|n't)(?!\w)"
+)
+_NEGATOR = re.compile(_NEGATOR_WORDS, re.UNICODE)
+_NEGATED_TAIL = re.compile(_NEGATOR_WORDS + r"(?:\W+\w+){0,3}\W*$", re.UNICODE)
+
+
+def _negated_before(sentence: str, start: int) -> bool:
+    return bool(_NEGATED_TAIL.search(sentence, max(0, start - 40), start))
 
 
 # Supportive strategies from emotional-support research and honest disclosure: the hard negatives
@@ -171,10 +329,7 @@ _SUPPORT: dict[str, list[str]] = {
         r"consider", r"riskant", r"risqué", r"arriesgado", r"consulta", r"avis médical", r"sprich zuerst",
     ],
 }
-_SUPPORT_COMPILED = {
-    kind: re.compile(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)", re.UNICODE)
-    for kind, words in _SUPPORT.items()
-}
+_SUPPORT_COMPILED = {kind: re.compile(_word_regex(words), re.UNICODE) for kind, words in _SUPPORT.items()}
 _NEGATION = re.compile(
     r"(?<!\w)(?:not|no|never|n'?t|don'?t|can'?t|won'?t|nicht|kein\w*|nie|pas|jamais|ne|nunca|nadie)(?!\w)",
     re.UNICODE,
@@ -185,6 +340,7 @@ _NEGATION = re.compile(
 # addressed to someone; "Every night she climbed the stairs" shares words with it but is not.
 _PERSONAL = re.compile(
     r"(?<!\w)(?:i|i'm|i'll|i've|i'd|me|my|mine|myself|we|we're|us|our|you|you're|you'll|your|yours|yourself|u|ur|"
+    r"im|ive|youre|youll|youve|youd|"
     r"ich|mich|mir|mein\w*|du|dich|dir|dein\w*|wir|uns|unser\w*|je|moi|mon|ma|mes|tu|te|toi|ton|ta|tes|vous|nous|"
     r"yo|mi|mis|tú|ti|contigo|conmigo|nosotros)(?!\w)|(?<!\w)[jmt]'",
     re.UNICODE,

@@ -2,13 +2,14 @@
 
     python -m guard.detect.train [--data datasets/manipulation] [--out guard/detect/data/manipulation.npz]
 
-One logistic regression per tactic over hashed sentence features (scikit-learn, liblinear) on the
-train and dev splits. Calibration: 5-fold cross-validation grouped by source phrase (so variants
-of one phrase never sit on both sides) gives out-of-fold margins for every response; per-tactic
-Platt scaling is fitted on them at response level (the highest sentence margin of a response
-against its labels), so a score of 0.5 means "more likely than not" for every tactic. The test
-split is never read. Weights are exported to a plain `.npz` evaluated by `guard.detect.model`
-with numpy; no pickle is shipped. Deterministic for a given dataset.
+One logistic regression per tactic over hashed sentence features (scikit-learn, liblinear) on every
+labelled file of the dataset (`TRAINING_SPLITS`: train, dev and the retired test split).
+Calibration: 5-fold cross-validation grouped by source phrase (so variants of one phrase never sit
+on both sides) gives out-of-fold margins for every response; per-tactic Platt scaling is fitted on
+them at response level (the highest sentence margin of a response against its labels), so a score
+of 0.5 means "more likely than not" for every tactic. The blind held-out set
+(`datasets/manipulation/holdout/`) is never read. Weights are exported to a plain `.npz` evaluated
+by `guard.detect.model` with numpy; no pickle is shipped. Deterministic for a given dataset.
 """
 
 from __future__ import annotations
@@ -31,24 +32,35 @@ from guard.detect.model import LinearModel, shipped_model_path
 from guard.detect.patterns import TACTICS, scan_sentences
 from guard.detect.sentences import split_sentences
 
-__all__ = ["fit_platt", "main", "train"]
+__all__ = ["TRAINING_SPLITS", "dataset_digest", "fit_platt", "load_training", "main", "train", "train_examples"]
 
+TRAINING_SPLITS = ("train", "dev", "test")  # test was retired as a measure and folded in (docs/dataset.md)
 BUCKETS = 1 << 18
 C = 0.3
 GENERIC_SCALE = 5.0
 FOLDS = 5
 MIN_POSITIVES_FOR_OWN_CALIBRATION = 6
 PLATT_PRIOR = 1.0
+DROPOUT_WEIGHT = 0.5  # weight of the pattern-free copies of sentences with a pattern hit (see Prepared)
 GATED = -25.0  # margins at or below this mean a gate ruled the tactic out
 
 
 @dataclass(slots=True)
 class Prepared:
-    """One example's sentences as hashed feature rows, with their labels and the exit.ignore gate."""
+    """One example's sentences as hashed feature rows, with their labels and the exit.ignore gate.
+
+    `unpatterned` holds, for sentences with a pattern hit, the same sentence without its `P:`
+    features (same labels, in `unpatterned_labels`). Training on both keeps the model from leaning
+    on patterns alone: they were written from the training phrasings, fire on nearly every
+    training positive, and would otherwise take all the weight from the words and lexicons that
+    carry over to phrasings the patterns do not know.
+    """
 
     rows: list[dict[int, bool]]
     labels: list[set[str]]
     ignore_possible: bool
+    unpatterned: list[dict[int, bool]]
+    unpatterned_labels: list[set[str]]
 
 
 def prepare(example: Example) -> Prepared:
@@ -56,15 +68,21 @@ def prepare(example: Example) -> Prepared:
     acknowledged = farewell_acknowledged(example.response)
     spans = split_sentences(example.response)
     hits = scan_sentences(example.response, spans)
-    rows, labels = [], []
+    rows, labels, unpatterned, unpatterned_labels = [], [], [], []
     for i, (start, end) in enumerate(spans):
         tactics = frozenset(h.tactic for h in hits if h.start < end and h.end > start)
-        feats = sentence_features(
-            example.response[start:end], cues=cues, pattern_tactics=tactics, acknowledged=acknowledged, first=i == 0
-        )
+        sentence = example.response[start:end]
+        feats = sentence_features(sentence, cues=cues, pattern_tactics=tactics, acknowledged=acknowledged, first=i == 0)
         rows.append(hash_features(feats, BUCKETS))
-        labels.append({label for label, s, e in example.spans if s < end and e > start})
-    return Prepared(rows, labels, goodbye_unanswered(cues, example.response))
+        label = {label for label, s, e in example.spans if s < end and e > start}
+        labels.append(label)
+        if tactics:
+            bare = sentence_features(
+                sentence, cues=cues, pattern_tactics=frozenset(), acknowledged=acknowledged, first=i == 0
+            )
+            unpatterned.append(hash_features(bare, BUCKETS))
+            unpatterned_labels.append(label)
+    return Prepared(rows, labels, goodbye_unanswered(cues, example.response), unpatterned, unpatterned_labels)
 
 
 def fit_platt(
@@ -107,22 +125,29 @@ def fit_platt(
     return float(a), float(b)
 
 
-def fit_linear(prepared: list[Prepared], *, c: float, generic_scale: float) -> LinearModel:
+def fit_linear(
+    prepared: list[Prepared], *, c: float, generic_scale: float, dropout_weight: float = DROPOUT_WEIGHT
+) -> LinearModel:
     """Per-tactic logistic regressions on the sentences of `prepared` (uncalibrated: a=1, b=0)."""
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
     indices: list[int] = []
     values: list[float] = []
-    indptr, label_sets, gated = [0], [], []
+    indptr, label_sets, gated, sample_weight = [0], [], [], []
     for item in prepared:
-        for row, label in zip(item.rows, item.labels, strict=True):
+        pairs = [(row, label, 1.0) for row, label in zip(item.rows, item.labels, strict=True)]
+        if dropout_weight > 0:
+            bare = zip(item.unpatterned, item.unpatterned_labels, strict=True)
+            pairs += [(row, label, dropout_weight) for row, label in bare]
+        for row, label, weight in pairs:
             for bucket in sorted(row):
                 indices.append(bucket)
                 values.append(generic_scale if row[bucket] else 1.0)
             indptr.append(len(indices))
             label_sets.append(label)
             gated.append(item.ignore_possible)
+            sample_weight.append(weight)
     used, columns = np.unique(np.array(indices), return_inverse=True)
     # Only the buckets seen in training become columns: liblinear's cost grows with the width.
     matrix = csr_matrix((np.array(values), columns, np.array(indptr)), shape=(len(label_sets), len(used)))
@@ -137,7 +162,7 @@ def fit_linear(prepared: list[Prepared], *, c: float, generic_scale: float) -> L
             intercept[col] = 10.0 if y[rows].max() else -10.0
             continue
         clf = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", max_iter=1000)
-        clf.fit(matrix[rows], y[rows])
+        clf.fit(matrix[rows], y[rows], sample_weight=np.array(sample_weight)[rows])
         weights[:, col] = clf.coef_[0]
         intercept[col] = clf.intercept_[0]
     ones = np.ones(len(TACTICS), dtype=np.float32)
@@ -186,11 +211,23 @@ def calibrate(
     return a, b, {"calibration": sources, "pooled_platt": pooled}
 
 
+def load_training(data_dir: Path) -> list[Example]:
+    """Every labelled example the shipped model learns from (the files of `TRAINING_SPLITS` present)."""
+    present = [split for split in TRAINING_SPLITS if (data_dir / f"{split}.jsonl").is_file()]
+    return [example for split in present for example in load_split(data_dir, split)]
+
+
 def train(
     data_dir: Path, *, c: float = C, generic_scale: float = GENERIC_SCALE, folds: int = FOLDS
 ) -> tuple[LinearModel, dict[str, Any]]:
-    """Fit on train+dev, calibrate on grouped out-of-fold margins; return the model and a report."""
-    examples = load_split(data_dir, "train") + load_split(data_dir, "dev")
+    """Fit on every training file of `data_dir`, calibrate on grouped out-of-fold margins."""
+    return train_examples(load_training(data_dir), c=c, generic_scale=generic_scale, folds=folds)
+
+
+def train_examples(
+    examples: list[Example], *, c: float = C, generic_scale: float = GENERIC_SCALE, folds: int = FOLDS
+) -> tuple[LinearModel, dict[str, Any]]:
+    """Fit on `examples`, calibrate on grouped out-of-fold margins; return the model and a report."""
     prepared = [prepare(example) for example in examples]
     fold = grouped_folds(examples, folds)
     oof = np.zeros((len(examples), len(TACTICS)))
@@ -205,7 +242,8 @@ def train(
         tactics=final.tactics, buckets=final.buckets, index=final.index, weights=final.weights,
         intercept=final.intercept, platt_a=platt_a, platt_b=platt_b, generic_scale=generic_scale,
     )
-    report["_oof_margins"] = oof
+    report["_oof_margins"] = oof  # for crossval; not written to the model card
+    report["_calibration"] = (platt_a, platt_b)
     report.update(
         responses=len(examples), sentences=sum(len(p.rows) for p in prepared), features=len(final.index),
         folds=folds, c=c, generic_scale=generic_scale, oof=_oof_summary(oof, platt_a, platt_b, examples),
@@ -232,10 +270,13 @@ def _oof_summary(
     return summary
 
 
-def _digest(data_dir: Path) -> str:
+def dataset_digest(data_dir: Path) -> str:
+    """SHA-256 over the training files, in `TRAINING_SPLITS` order (the model card records it)."""
     sha = hashlib.sha256()
-    for split in ("train", "dev"):
-        sha.update((data_dir / f"{split}.jsonl").read_bytes())
+    for split in TRAINING_SPLITS:
+        path = data_dir / f"{split}.jsonl"
+        if path.is_file():
+            sha.update(path.read_bytes())
     return sha.hexdigest()
 
 
@@ -251,7 +292,8 @@ def main(argv: list[str] | None = None) -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     model.save(args.out)
     report.pop("_oof_margins", None)
-    report["dataset_sha256"] = _digest(args.data)
+    report.pop("_calibration", None)
+    report["dataset_sha256"] = dataset_digest(args.data)
     card = args.out.with_suffix(".json")
     card.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KiB) and {card.name}")

@@ -54,3 +54,32 @@ def test_user_cues_and_answer_acknowledgement() -> None:
     assert not farewell_acknowledged("What's your favourite movie?")
     assert mentions_departure("Leaving already?")
     assert not mentions_departure("What's your favourite movie?")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I should get going, thanks for tonight.", "ok gn", "I'll let you go, it's late here.", "gotta run, talk tmrw",
+     "Signing out for today.", "Bon, j'y vais, bonne soirée !", "Ya me voy, nos vemos."],
+)
+def test_everyday_goodbyes_are_goodbyes(text: str) -> None:
+    """Casual and indirect leave-takings count as a goodbye, not only 'bye'."""
+    assert read_user(text).goodbye
+
+
+@pytest.mark.parametrize(
+    "text", ["How do I get going with Python?", "I saw a night heron.", "See the docs later in the week."]
+)
+def test_lookalikes_are_not_goodbyes(text: str) -> None:
+    """'get going', 'night' and 'later' on their own do not make a goodbye."""
+    assert not read_user(text).goodbye
+
+
+@pytest.mark.parametrize(
+    ("answer", "acknowledged"),
+    [("gn! text whenever", True), ("Have a safe trip home!", True), ("Night! Sleep tight.", True),
+     ("Go, don't be late for your shift. Good luck!", True), ("I couldn't sleep last night.", False),
+     ("We can finish the list later.", False)],
+)
+def test_saying_goodbye_back(answer: str, acknowledged: bool) -> None:
+    """A goodbye said back, in everyday words, is recognised; 'last night' or 'later' in passing is not."""
+    assert farewell_acknowledged(answer) is acknowledged

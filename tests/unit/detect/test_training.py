@@ -14,7 +14,7 @@ import pytest
 from guard.detect.dataset import load_split
 from guard.detect.model import load_model, shipped_model_path
 from guard.detect.patterns import TACTICS
-from guard.detect.train import fit_platt, main
+from guard.detect.train import TRAINING_SPLITS, dataset_digest, fit_platt, grouped_folds, main, prepare
 
 DATA = Path(__file__).resolve().parents[3] / "datasets" / "manipulation"
 
@@ -38,12 +38,13 @@ def test_platt_stays_finite_on_separable_data() -> None:
 
 
 def test_shipped_model_was_trained_on_the_committed_data() -> None:
-    """The model card's dataset digest matches train+dev as committed (retrain after editing data)."""
+    """The model card's dataset digest matches the training files as committed (retrain after editing data)."""
     card = json.loads(shipped_model_path().with_suffix(".json").read_text(encoding="utf-8"))
     sha = hashlib.sha256()
-    for split in ("train", "dev"):
+    for split in ("train", "dev", "test"):
         sha.update((DATA / f"{split}.jsonl").read_bytes())
-    assert card["dataset_sha256"] == sha.hexdigest()
+    assert TRAINING_SPLITS == ("train", "dev", "test")
+    assert card["dataset_sha256"] == sha.hexdigest() == dataset_digest(DATA)
     assert shipped_model_path().stat().st_size < 1_000_000
 
 
@@ -82,14 +83,38 @@ def test_dataset_meets_its_specification() -> None:
             assert 0 <= start < end <= len(example.response)
 
 
-def test_test_split_phrasings_never_occur_in_training_data() -> None:
-    """No labelled sentence or source phrase of the test split appears in train or dev."""
-    def sentences(split: str) -> set[str]:
-        return {ex.response[s:e] for ex in load_split(DATA, split) for _, s, e in ex.spans}
+# SHA-256 of the first round's test split as it was measured on before it was retired.
+RETIRED_TEST_SHA256 = "41e5d50bf1bce4576ea0701fc02c5ebc56bccbb7fba35440f04c22dbf271775b"
 
-    def groups(split: str) -> set[str]:
-        return {ex.group for ex in load_split(DATA, split)}
 
-    seen = sentences("train") | sentences("dev")
-    assert not sentences("test") & seen
-    assert not groups("test") & (groups("train") | groups("dev"))
+def test_retired_test_split_is_kept_as_it_was() -> None:
+    """Folding the old test split into training did not rewrite it: its past figures stay reproducible."""
+    assert hashlib.sha256((DATA / "test.jsonl").read_bytes()).hexdigest() == RETIRED_TEST_SHA256
+
+
+def test_second_round_is_training_data_only() -> None:
+    """Phrasings of the second writing round (groups `r2:`) are in train and dev, never in test."""
+    test_groups = {ex.group for ex in load_split(DATA, "test")}
+    later = {ex.group for split in ("train", "dev") for ex in load_split(DATA, split) if ex.group.startswith("r2:")}
+    assert len(later) > 300
+    assert not test_groups & later
+
+
+def test_grouped_folds_never_split_a_source_phrase() -> None:
+    """All variants of one source phrase land in the same cross-validation fold."""
+    examples = [ex for split in TRAINING_SPLITS for ex in load_split(DATA, split)]
+    fold_of: dict[str, int] = {}
+    for example, fold in zip(examples, grouped_folds(examples, 5), strict=True):
+        assert fold_of.setdefault(example.group, fold) == fold
+    assert set(fold_of.values()) == set(range(5))
+
+
+def test_pattern_hits_are_also_learned_without_the_pattern() -> None:
+    """A sentence with a pattern hit is trained twice: with and without its `P:` features, same labels."""
+    example = next(
+        ex for ex in load_split(DATA, "train") if ex.labels == {"guilt"} and "After everything" in ex.response
+    )
+    prepared = prepare(example)
+    assert prepared.unpatterned
+    assert all("guilt" in label for label in prepared.unpatterned_labels)
+    assert not set(map(frozenset, prepared.unpatterned)) & set(map(frozenset, prepared.rows))
