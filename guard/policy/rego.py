@@ -2,16 +2,21 @@
 
 regopy reports compile errors as an s-expression with byte offsets; `describe_error` turns the
 first one into `file:line:col: message`. The interpreter's own printing to stdout is switched off.
+
+Serving bundles are compiled per group of entrypoints that need the same modules (closure.py):
+an evaluation's fixed cost grows with the size of the bundle it runs in.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from guard.errors import PolicyError
 from guard.policy.bundle import PolicyBundle
+from guard.policy.closure import modules_for
 
 __all__ = ["ENTRYPOINTS", "Compiled", "compile_bundle", "describe_error", "evaluate", "make_input", "new_interpreter"]
 
@@ -51,28 +56,23 @@ def describe_error(text: str, sources: dict[str, str]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    """A compiled, immutable bundle with the revision of the files it came from."""
+    """Compiled, immutable bundles (one per entrypoint, shared where the modules are the same)
+    with the revision of the files they came from."""
 
-    bundle: Any
+    bundles: dict[str, Any]  # entrypoint -> regopy Bundle
     revision: str
     entrypoints: tuple[str, ...]
 
 
-def compile_bundle(
-    pack: PolicyBundle, *, entrypoints: tuple[str, ...] = tuple(ENTRYPOINTS.values()), with_tests: bool = False
-) -> Compiled:
-    """Compile the pack's modules and data once; raise PolicyError naming the first problem."""
+def _build(pack: PolicyBundle, sources: dict[str, str], entrypoints: list[str]) -> Any:
     from regopy import RegoError
 
-    sources = dict(pack.modules)
-    if with_tests:
-        sources.update(pack.tests)
     interpreter = new_interpreter()
     try:
         interpreter.add_data(pack.data)
         for name, source in sources.items():
             interpreter.add_module(name, source)
-        bundle = interpreter.build(None, list(entrypoints))
+        bundle = interpreter.build(None, entrypoints)
     except RegoError as exc:
         raise PolicyError(
             f"The policy pack in {pack.root} does not compile: {describe_error(str(exc), sources)}.",
@@ -81,7 +81,32 @@ def compile_bundle(
     if not bundle.ok():
         raise PolicyError(f"The policy pack in {pack.root} did not compile into a usable bundle.",
                           hint="Run `guard policy test` to find the failing module.")
-    return Compiled(bundle=bundle, revision=pack.revision, entrypoints=entrypoints)
+    return bundle
+
+
+def compile_bundle(
+    pack: PolicyBundle, *, entrypoints: tuple[str, ...] = tuple(ENTRYPOINTS.values()), with_tests: bool = False
+) -> Compiled:
+    """Compile the pack's modules and data; raise PolicyError naming the first problem.
+
+    With tests, one bundle holds every module and test. Without, each group of entrypoints that
+    needs the same modules gets a bundle of just those modules. The whole pack is compiled first
+    all the same, so an error anywhere in it is reported, whichever entrypoint it would reach.
+    """
+    sources = dict(pack.modules)
+    if with_tests:
+        sources.update(pack.tests)
+        bundle = _build(pack, sources, list(entrypoints))
+        return Compiled(bundles=dict.fromkeys(entrypoints, bundle), revision=pack.revision, entrypoints=entrypoints)
+    whole = _build(pack, sources, list(entrypoints))
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for entrypoint in entrypoints:
+        groups.setdefault(tuple(modules_for(entrypoint, sources)), []).append(entrypoint)
+    bundles: dict[str, Any] = {}
+    for names, members in groups.items():
+        bundle = whole if len(names) == len(sources) else _build(pack, {n: sources[n] for n in names}, members)
+        bundles.update(dict.fromkeys(members, bundle))
+    return Compiled(bundles=bundles, revision=pack.revision, entrypoints=entrypoints)
 
 
 def make_input(document: dict[str, Any]) -> Any:
@@ -163,13 +188,36 @@ class _LazyFastInput:
 _FastInput = _LazyFastInput()
 
 
+def _query(interpreter: Any, bundle: Any, entrypoint: str) -> tuple[bool, str]:
+    """Run one entrypoint: (ok, JSON output or error text). regopy's Output would fetch and copy
+    the output JSON twice; this reads it once and frees it."""
+    from regopy import RegoError, rego_shared
+
+    lib = rego_shared.rego
+    handle = lib.regoBundleQueryEntrypoint(interpreter._impl, bundle._impl, entrypoint.encode("utf-8"))
+    if not handle:
+        raise RegoError(rego_shared.rego_get_error(interpreter._impl))
+    try:
+        return bool(lib.regoOutputOk(handle)), rego_shared.rego_output_string(handle)
+    finally:
+        lib.regoFreeOutput(handle)
+
+
 def evaluate(interpreter: Any, compiled: Compiled, entrypoint: str, document: dict[str, Any]) -> Any:
     """Evaluate one entrypoint for an input document; the value, or PolicyError if undefined/failed."""
     from regopy import RegoError
 
+    bundle = compiled.bundles.get(entrypoint)
+    if bundle is None:
+        raise PolicyError(f"The policy entry {entrypoint} was not compiled into the bundle.",
+                          hint="Compile the pack with this entrypoint.")
     try:
         interpreter.set_input(make_input(document))
-        output = interpreter.query_bundle_entrypoint(compiled.bundle, entrypoint)
+        ok, text = _query(interpreter, bundle, entrypoint)
+        if not ok:
+            raise PolicyError(f"Evaluating {entrypoint} failed: {describe_error(text, {})}.",
+                              hint="Check the policy with `guard policy eval`.")
+        output = {} if text == "undefined" else json.loads(text)
     except RegoError as exc:
         raise PolicyError(f"Evaluating {entrypoint} failed: {describe_error(str(exc), {})}.",
                           hint="Check the policy with `guard policy eval`.") from None
@@ -179,11 +227,9 @@ def evaluate(interpreter: Any, compiled: Compiled, entrypoint: str, document: di
     except ValueError:  # regopy could not turn its own output into JSON
         raise PolicyError(f"Evaluating {entrypoint} produced output that is not valid JSON.",
                           hint="Avoid sprintf on computed strings (regopy 1.5 quotes them); use concat.") from None
-    if not output.ok():
-        raise PolicyError(f"Evaluating {entrypoint} failed: {describe_error(str(output), {})}.",
-                          hint="Check the policy with `guard policy eval`.")
-    results = output.results
-    if not results or not results[0].expressions:
+    results = output if isinstance(output, list) else [output]
+    expressions = results[0].get("expressions") if results and isinstance(results[0], dict) else None
+    if not expressions:
         raise PolicyError(f"The policy entry {entrypoint} is undefined for this input.",
                           hint="Every entry must have a value; give the rule a default.")
-    return results[0].expressions[0]
+    return expressions[0]
