@@ -128,36 +128,52 @@ class _InputBuildError(Exception):
     pass
 
 
+# Encoded object keys: the same few keys recur in every input, so each is encoded once.
+_KEY_BYTES: dict[str, bytes] = {}
+
+
 def _build_input(value: Any) -> Any:
     from regopy import rego_shared
 
     lib = rego_shared.rego
     handle = rego_shared.rego_new_input()
-    scalars: dict[type, Any] = {
-        str: lambda node: lib.regoInputString(handle, node.encode("utf-8")),
-        bool: lambda node: lib.regoInputBoolean(handle, node),
-        int: lambda node: lib.regoInputInt(handle, node),
-        float: lambda node: lib.regoInputFloat(handle, node),
-        type(None): lambda node: lib.regoInputNull(handle),
-    }
+    push_string, push_null, push_item = lib.regoInputString, lib.regoInputNull, lib.regoInputObjectItem
+    push_object, push_array = lib.regoInputObject, lib.regoInputArray
+    push_number = {bool: lib.regoInputBoolean, int: lib.regoInputInt, float: lib.regoInputFloat}
+    key_bytes = _KEY_BYTES
+
+    def add_object(node: dict[Any, Any]) -> int:
+        for key, child in node.items():
+            encoded = key_bytes.get(key)
+            if encoded is None:
+                encoded = str(key).encode("utf-8")
+                if len(key_bytes) < 4096:
+                    key_bytes[key] = encoded
+            if push_string(handle, encoded) or add(child) or push_item(handle):
+                return 1
+        return int(push_object(handle, len(node)))
+
+    def add_array(node: list[Any] | tuple[Any, ...]) -> int:
+        for child in node:
+            if add(child):
+                return 1
+        return int(push_array(handle, len(node)))
 
     def add(node: Any) -> int:
         """Push one value onto regopy's input stack; a non-zero result is regopy's error code."""
         kind = type(node)
-        push = scalars.get(kind)
-        if push is not None:
-            return int(push(node))
+        if kind is str:
+            return int(push_string(handle, node.encode("utf-8")))
         if kind is dict:
-            for key, child in node.items():
-                key_failed = lib.regoInputString(handle, str(key).encode("utf-8"))
-                if key_failed or add(child) or lib.regoInputObjectItem(handle):
-                    return 1
-            return int(lib.regoInputObject(handle, len(node)))
+            return add_object(node)
         if kind is list or kind is tuple:
-            if any(add(child) for child in node):
-                return 1
-            return int(lib.regoInputArray(handle, len(node)))
-        raise TypeError(f"cannot pass {kind.__name__} to a policy")
+            return add_array(node)
+        if node is None:
+            return int(push_null(handle))
+        push = push_number.get(kind)
+        if push is None:
+            raise TypeError(f"cannot pass {kind.__name__} to a policy")
+        return int(push(handle, node))
 
     if add(value):
         rego_shared.rego_free_input(handle)
