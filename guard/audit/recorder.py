@@ -8,6 +8,7 @@ concurrent exchanges land in one well-ordered chain. Recent decision documents s
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import threading
@@ -40,10 +41,23 @@ def _scrubbed(doc: dict[str, Any]) -> dict[str, Any]:
     for finding in doc.get("findings") or ():
         if finding.get("evidence"):
             finding["evidence"] = scrub_text(str(finding["evidence"]), known)
-    if known:
+    if known and _may_hold_any(doc, known):
         scrubbed: dict[str, Any] = scrub_values(doc, known)
         return scrubbed
     return doc
+
+
+# Characters JSON writes escaped: a value holding one may not appear verbatim in the serialised text.
+_JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
+
+
+def _may_hold_any(doc: dict[str, Any], known: frozenset[str]) -> bool:
+    """Whether any known value may occur in the document. Normally none does, and one serialisation
+    with a substring test per value is far cheaper than walking every string (~1 ms per exchange)."""
+    if any(_JSON_ESCAPED.search(value) for value in known):
+        return True
+    text = json.dumps(doc, ensure_ascii=False, default=str)
+    return any(value in text for value in known)
 
 
 class AuditRecorder:
