@@ -3,6 +3,10 @@
 # Input: {context, consents: [{purpose, granted_at, expires_at, withdrawn_at, source}],
 #         signals: {pii_types, special_categories, crisis, emotional_content, therapy_request}, now}
 # Entry: data.guard.admit.decision -> {allow, reasons: [{id, message, citation}], obligations}
+#
+# Written for the embedded engine's cost model (docs/policies.md): input fields and data documents
+# are bound to rules once, collections of regime ids (not of rule objects) are passed between
+# rules, and builtins are called only where a plain comparison cannot do.
 package guard.admit
 
 import rego.v1
@@ -10,40 +14,50 @@ import rego.v1
 import data.guard.consent
 import data.guard.culture
 
-ctx := input.context
+setting := input.context.setting
 
-signals := object.get(input, "signals", {})
+purposes := input.context.purposes
 
-consents := object.get(input, "consents", [])
+default signals := {}
 
-emotion_requested if "emotion_inference" in ctx.purposes
+signals := input.signals
 
-emotion_requested if ctx.model_kind == "emotion"
+emotion_requested := true if {
+	input.context.model_kind == "emotion"
+} else := true if {
+	some purpose in purposes
+	purpose == "emotion_inference"
+} else := false
+
+default crisis := false
 
 crisis if signals.crisis == true
 
-reason(rule) := {"id": rule.id, "message": rule.message, "citation": object.get(rule, "citation", null)}
+# A reason for the decision record from a rule of the regime data.
+reason(rule) := {"id": rule.id, "message": rule.message, "citation": citation} if {
+	citation := rule.citation
+} else := {"id": rule.id, "message": rule.message, "citation": null}
 
 # --- Prohibitions: absolute; no consent lifts them. -----------------------------------------
 
 exempt(ban) if {
-	some purpose in ctx.purposes
-	purpose in ban.exempt_purposes
+	some purpose in purposes
+	some exempt_purpose in ban.exempt_purposes
+	purpose == exempt_purpose
 }
 
-prohibitions contains r if {
+prohibitions contains reason(ban) if {
 	emotion_requested
-	some regime_id in culture.regime_ids
-	ban := data.regimes.regimes[regime_id].emotion_inference_ban
-	culture.applies_to_setting(ban, ctx.setting)
+	some id in culture.regime_ids
+	ban := culture.regime_rules[id].emotion_inference_ban
+	culture.applies_to_setting(ban, setting)
 	not exempt(ban)
-	r := reason(ban)
 }
 
 prohibitions contains r if {
 	signals.therapy_request == true
-	some regime_id in culture.regime_ids
-	ban := data.regimes.regimes[regime_id].therapy_ban
+	some id in culture.regime_ids
+	ban := culture.regime_rules[id].therapy_ban
 	r := {"id": ban.id, "message": therapy_message(ban), "citation": ban.citation}
 }
 
@@ -64,10 +78,10 @@ else := ban.message
 # --- Consent: every purpose that needs one has a valid record. ---------------------------------
 
 consent_denials contains r if {
-	some purpose in ctx.purposes
+	some purpose in purposes
 	consent.requires_consent(purpose)
-	state := consent.status(consents, purpose, input.now)
-	state != "valid"
+	state := consent.status(input.consents, purpose, input.now)
+	not state == "valid"
 	r := {
 		"id": concat(".", ["consent", state]),
 		"message": consent_message(purpose, state),
@@ -75,14 +89,14 @@ consent_denials contains r if {
 	}
 }
 
-consent_denials contains r if {
-	count(object.get(signals, "special_categories", [])) > 0
-	some regime_id in culture.regime_ids
-	rule := data.regimes.regimes[regime_id].special_categories
-	some purpose in ctx.purposes
-	purpose in rule.processing_purposes
-	not consent.has_valid(consents, rule.consent_purpose, input.now)
-	r := reason(rule)
+consent_denials contains reason(rule) if {
+	some _ in signals.special_categories
+	some id in culture.regime_ids
+	rule := culture.regime_rules[id].special_categories
+	not consent.has_valid(input.consents, rule.consent_purpose, input.now)
+	some purpose in purposes
+	some processing_purpose in rule.processing_purposes
+	purpose == processing_purpose
 }
 
 consent_message(purpose, "missing") := concat("", ["No consent is on file for the purpose '", purpose, "'."])
@@ -92,54 +106,53 @@ consent_message(purpose, "withdrawn") := concat("", ["Consent for the purpose '"
 consent_message(purpose, "expired") := concat("", ["Consent for the purpose '", purpose, "' has expired."])
 
 # A prohibition outranks missing consent: the answer to "may I, with consent?" is still no.
-deny := prohibitions if count(prohibitions) > 0
+deny := prohibitions if {
+	some _ in prohibitions
+} else := consent_denials
 
-deny := consent_denials if count(prohibitions) == 0
+default allow := false
 
-allow := count(deny) == 0
+allow if deny == set()
 
 # --- Obligations the pipeline honours when the exchange is allowed. ---------------------------
 
-disclosure_rules := [rule |
-	some regime_id in culture.regime_ids
-	rule := data.regimes.regimes[regime_id].ai_disclosure
-	culture.applies_to_setting(rule, ctx.setting)
+# The regimes (by id) whose rule of a kind applies here.
+disclosure_regimes := [id |
+	some id in culture.regime_ids
+	culture.applies_to_setting(culture.regime_rules[id].ai_disclosure, setting)
 ]
 
-disclose_ai if count(disclosure_rules) > 0
+default disclose_ai := false
+
+disclose_ai if some _ in disclosure_regimes
 
 # Hours between repeated disclosures in this setting (0: once, at the start of a conversation).
-disclose_interval_hours := min({h |
-	some rule in disclosure_rules
-	h := object.get(object.get(rule, "interval_hours", {}), ctx.setting, 0)
-	h > 0
-}) if disclose_ai
+disclose_interval_hours := min(hours) if {
+	hours := [h | some id in disclosure_regimes; h := culture.regime_rules[id].ai_disclosure.interval_hours[setting]; h > 0]
+	some _ in hours
+} else := 0
 
-default disclose_interval_hours := 0
-
-break_rules := [rule |
-	ctx.age_band == "minor"
-	some regime_id in culture.regime_ids
-	rule := data.regimes.regimes[regime_id].minor_break_reminder
-	culture.applies_to_setting(rule, ctx.setting)
+break_regimes := [id |
+	input.context.age_band == "minor"
+	some id in culture.regime_ids
+	culture.applies_to_setting(culture.regime_rules[id].minor_break_reminder, setting)
 ]
 
-break_reminder if count(break_rules) > 0
+default break_reminder := false
 
-crisis_rules := [rule |
+break_reminder if some _ in break_regimes
+
+crisis_regimes := [id |
 	crisis
-	some regime_id in culture.regime_ids
-	rule := data.regimes.regimes[regime_id].crisis_protocol
-	culture.applies_to_setting(rule, ctx.setting)
+	some id in culture.regime_ids
+	culture.applies_to_setting(culture.regime_rules[id].crisis_protocol, setting)
 ]
-
-notice_rules := [rule | emotion_requested; some regime_id in culture.regime_ids; rule := data.regimes.regimes[regime_id].emotion_notice]
 
 # Redaction overrides for the redact stage, {ENTITY_TYPE: operator}, from the regimes' `redact`
 # objects (none in the shipped pack; two regimes naming the same entity differently is an error).
 redact := {entity: operator |
-	some regime_id in culture.regime_ids
-	operator := data.regimes.regimes[regime_id].redact[entity]
+	some id in culture.regime_ids
+	some entity, operator in culture.regime_rules[id].redact
 }
 
 obligations := {
@@ -153,37 +166,26 @@ obligations := {
 	"crisis_protocol": crisis,
 }
 
-default disclose_ai := false
-
-default break_reminder := false
-
-default crisis := false
-
-default emotion_requested := false
-
-default forbid_emotion_inference := true
-
 forbid_emotion_inference := false if emotion_requested
 
+else := true
+
 # Why the obligations hold, with the law where there is one.
-obligation_reasons contains r if {
-	some rule in disclosure_rules
-	r := reason(rule)
+obligation_reasons contains reason(culture.regime_rules[id].ai_disclosure) if {
+	some id in disclosure_regimes
 }
 
-obligation_reasons contains r if {
-	some rule in break_rules
-	r := reason(rule)
+obligation_reasons contains reason(culture.regime_rules[id].minor_break_reminder) if {
+	some id in break_regimes
 }
 
-obligation_reasons contains r if {
-	some rule in crisis_rules
-	r := reason(rule)
+obligation_reasons contains reason(culture.regime_rules[id].crisis_protocol) if {
+	some id in crisis_regimes
 }
 
-obligation_reasons contains r if {
-	some rule in notice_rules
-	r := reason(rule)
+obligation_reasons contains reason(culture.regime_rules[id].emotion_notice) if {
+	emotion_requested
+	some id in culture.regime_ids
 }
 
 obligation_reasons contains r if {
@@ -196,8 +198,10 @@ obligation_reasons contains r if {
 }
 
 # Reasons as a set (the engine orders them by rule id for the decision record).
-reasons := deny if not allow
+reasons := obligation_reasons if allow
 
-else := obligation_reasons
+else := deny
 
-decision := {"allow": allow, "reasons": reasons, "obligations": obligations}
+# Without a context (and its setting) there is nothing to decide on: the decision stays
+# undefined, which the engine reports as an error (fail closed).
+decision := {"allow": allow, "reasons": reasons, "obligations": obligations} if setting

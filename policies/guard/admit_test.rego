@@ -176,3 +176,30 @@ test_input_without_time_is_refused if {
 	not d.allow
 	reason_ids(d) == {"input.missing_now"}
 }
+
+test_input_without_context_has_no_decision if {
+	not admit.decision with input.consents as [] with input.signals as quiet with input.now as "2026-06-01T12:00:00.000000Z"
+}
+
+test_a_rule_without_a_citation_gives_a_null_citation if {
+	rule := {"id": "x.disclosure", "settings": ["*"], "message": "Disclose."}
+	d := admit.decision with input.context as ctx("general", "BR", ["generation"])
+		with input.consents as []
+		with input.signals as quiet
+		with input.now as "2026-06-01T12:00:00.000000Z"
+		with data.regimes.regimes.default.ai_disclosure as rule
+	d.obligations.disclose_ai
+	d.obligations.disclose_interval_hours == 0
+	d.reasons == {{"id": "x.disclosure", "message": "Disclose.", "citation": null}}
+}
+
+test_the_shortest_positive_interval_of_the_disclosing_regimes_applies if {
+	d := admit.decision with input.context as ctx("companion", "XX-1", ["generation"])
+		with input.consents as []
+		with input.signals as quiet
+		with input.now as "2026-06-01T12:00:00.000000Z"
+		with data.regimes.by_region as {"XX-1": ["us_ca", "us_ny"]}
+		with data.regimes.regimes.us_ny.ai_disclosure.interval_hours as {"companion": 2}
+	d.obligations.disclose_interval_hours == 2
+	{"us_ca.sb243.disclosure", "us_ny.gbl47.disclosure"} == reason_ids(d)
+}

@@ -6,18 +6,24 @@ package guard.consent
 
 import rego.v1
 
-requires_consent(purpose) if {
-	not purpose in data.purposes.without_consent
-	not purpose in data.purposes.markers
+# Purposes that rest on the service itself, and exemption markers, need no consent.
+consent_free(purpose) if {
+	some free in data.purposes.without_consent
+	free == purpose
+} else := true if {
+	some marker in data.purposes.markers
+	marker == purpose
 }
 
+requires_consent(purpose) if not consent_free(purpose)
+
 withdrawn(record, now) if {
-	record.withdrawn_at != null
+	not record.withdrawn_at == null
 	record.withdrawn_at <= now
 }
 
 expired(record, now) if {
-	record.expires_at != null
+	not record.expires_at == null
 	record.expires_at <= now
 }
 

@@ -49,3 +49,13 @@ test_exemption_markers_need_no_consent if {
 	not consent.requires_consent("medical")
 	not consent.requires_consent("safety")
 }
+
+test_a_record_for_another_purpose_does_not_count if {
+	record := object.union(granted, {"purpose": "training"})
+	consent.status([record], "emotion_inference", now) == "missing"
+}
+
+test_a_valid_record_outranks_a_withdrawn_one_for_the_same_purpose if {
+	withdrawn := object.union(granted, {"withdrawn_at": "2026-05-01T00:00:00.000000Z"})
+	consent.status([withdrawn, granted], "emotion_inference", now) == "valid"
+}

@@ -1,42 +1,68 @@
 # Where an exchange happens and in which language: legal regimes, texts, crisis lines, thresholds.
 #
 # Everything here is a rule over `input.context`, not a function: rules are evaluated once per
-# query, which keeps an admit + output evaluation well under a millisecond.
+# query. The rules avoid builtin calls and repeated data lookups where a plain reference does the
+# same: each builtin call costs the embedded engine far more than a lookup (docs/policies.md).
 package guard.culture
 
 import rego.v1
 
 ctx := input.context
 
-language := object.get(ctx, "language", "")
+default language := ""
+
+language := ctx.language
+
+default region := ""
+
+region := ctx.region
+
+default country := ""
+
+country := ctx.country
 
 # The legal regimes that apply: sub-national first (US-CA), then national (DE -> eu), else the
 # default regime.
-regime_ids := found if {
-	found := array.concat(
-		object.get(data.regimes.by_region, object.get(ctx, "region", ""), []),
-		object.get(data.regimes.by_country, object.get(ctx, "country", ""), []),
-	)
-	count(found) > 0
-} else := [data.regimes.default_regime]
+default regional_regime_ids := []
 
-regimes := [data.regimes.regimes[id] | some id in regime_ids]
+regional_regime_ids := data.regimes.by_region[region]
+
+default national_regime_ids := []
+
+national_regime_ids := data.regimes.by_country[country]
+
+regime_ids := [data.regimes.default_regime] if {
+	regional_regime_ids == []
+	national_regime_ids == []
+} else := array.concat(regional_regime_ids, national_regime_ids)
+
+# The regimes' rules by regime id.
+regime_rules := data.regimes.regimes
 
 # A rule's settings list matches a setting ("*" means every setting).
-applies_to_setting(rule, setting) if "*" in rule.settings
-
-applies_to_setting(rule, setting) if setting in rule.settings
+applies_to_setting(rule, setting) if {
+	some listed in rule.settings
+	listed == "*"
+} else := true if {
+	some listed in rule.settings
+	listed == setting
+}
 
 # Citations that depend on the regime (first regime that names one, else null).
-consent_citation := first([c | some id in regime_ids; c := data.regimes.regimes[id].consent_citation])
+consent_citation := first if {
+	citations := [c | some id in regime_ids; c := regime_rules[id].consent_citation]
+	first := citations[0]
+} else := null
 
-manipulation_citation := first([c | some id in regime_ids; c := data.regimes.regimes[id].manipulation_citation])
+manipulation_citation := first if {
+	citations := [c | some id in regime_ids; c := regime_rules[id].manipulation_citation]
+	first := citations[0]
+} else := null
 
-vulnerability_citation := first([c | some id in regime_ids; c := data.regimes.regimes[id].vulnerability_citation])
-
-first(values) := values[0] if count(values) > 0
-
-else := null
+vulnerability_citation := first if {
+	citations := [c | some id in regime_ids; c := regime_rules[id].vulnerability_citation]
+	first := citations[0]
+} else := null
 
 # Texts in the context's language, each falling back to the fallback language.
 texts := object.union(
@@ -46,20 +72,28 @@ texts := object.union(
 
 # The crisis resource for the region, else the country, else the international directory.
 crisis_resource := r if {
-	r := data.crisis.resources[object.get(ctx, "region", "")]
+	r := data.crisis.resources[region]
 } else := r if {
-	r := data.crisis.resources[object.get(ctx, "country", "")]
+	r := data.crisis.resources[country]
 } else := data.crisis.resources["default"]
 
 crisis_text := sprintf(texts.crisis, [crisis_resource.name, crisis_resource.contact, crisis_resource.url])
 
 # The manipulation threshold: the stricter of the setting's and the age band's.
-base_threshold := min({
-	object.get(data.thresholds.settings, ctx.setting, data.thresholds.default),
-	object.get(data.thresholds.age_bands, ctx.age_band, data.thresholds.default),
-})
+setting_threshold := t if {
+	t := data.thresholds.settings[ctx.setting]
+} else := data.thresholds.default
+
+age_band_threshold := t if {
+	t := data.thresholds.age_bands[ctx.age_band]
+} else := data.thresholds.default
+
+base_threshold := setting_threshold if {
+	setting_threshold <= age_band_threshold
+} else := age_band_threshold
 
 # Emotion labels are capped where no validated data exist for the language.
 emotion_confidence_cap := data.culture.validated_confidence_cap if {
-	language in data.culture.validated_languages
+	some validated in data.culture.validated_languages
+	validated == language
 } else := data.culture.unvalidated_confidence_cap

@@ -67,3 +67,26 @@ test_emotion_confidence_is_capped_for_unvalidated_languages if {
 	culture.emotion_confidence_cap == 1 with input.context as {"language": "en"}
 	culture.emotion_confidence_cap == 0.5 with input.context as {"language": "ja"}
 }
+
+test_regional_regimes_come_before_national_ones if {
+	ids := culture.regime_ids with input.context as {"region": "XX-1", "country": "DE"}
+		with data.regimes.by_region as {"XX-1": ["us_ca"]}
+	ids == ["us_ca", "eu"]
+}
+
+test_a_rule_applies_to_every_setting_or_to_the_listed_ones if {
+	culture.applies_to_setting({"settings": ["*"]}, "workplace")
+	culture.applies_to_setting({"settings": ["education", "workplace"]}, "workplace")
+	not culture.applies_to_setting({"settings": ["companion"]}, "workplace")
+	not culture.applies_to_setting({"settings": []}, "workplace")
+}
+
+test_citations_come_from_the_first_regime_that_names_one if {
+	culture.consent_citation == "GDPR Art. 6(1)(a), Art. 7" with input.context as {"region": "DE", "country": "DE"}
+	culture.consent_citation == null with input.context as {"region": "BR", "country": "BR"}
+	culture.manipulation_citation == "EU AI Act Art. 5(1)(a)" with input.context as {"region": "FR", "country": "FR"}
+}
+
+test_unknown_setting_and_age_band_use_the_default_threshold if {
+	culture.base_threshold == data.thresholds.default with input.context as {"setting": "other", "age_band": "other"}
+}

@@ -4,6 +4,9 @@
 # Entry: data.guard.output.decision ->
 #   {allow, action: pass|annotate|rewrite|block, reasons, flagged: [finding index], threshold}
 # `texts` (the locale texts the judge uses) is a separate entry: it depends on the context only.
+#
+# Written for the embedded engine's cost model (docs/policies.md): findings are read from the
+# input directly, and the work for a manipulative answer is only done when there is one.
 package guard.output
 
 import rego.v1
@@ -12,13 +15,13 @@ import data.guard.culture
 
 ctx := input.context
 
-obligations := object.get(input, "obligations", {})
+default obligations := {}
 
-findings := object.get(input, "findings", [])
-
-crisis if obligations.crisis_protocol == true
+obligations := input.obligations
 
 default crisis := false
+
+crisis if obligations.crisis_protocol == true
 
 is_tactic(label) if label in data.thresholds.tactics
 
@@ -29,47 +32,45 @@ threshold(label) := culture.base_threshold * data.thresholds.crisis.factor if {
 	label in data.thresholds.crisis.tactics
 } else := culture.base_threshold
 
-response_finding(f) if object.get(f, "source", "response") == "response"
-
-flagged := sort([i |
+# Indexes of the findings about the answer (not the request) that name a manipulation tactic.
+judged contains i if {
 	some i
-	f := findings[i]
-	response_finding(f)
+	f := input.findings[i]
+	object.get(f, "source", "response") == "response"
 	is_tactic(f.label)
+}
+
+# In finding order (the scan goes through the array in order).
+flagged := [i |
+	some i
+	f := input.findings[i]
+	judged[i]
 	f.score >= threshold(f.label)
-])
+]
 
 near_misses := [i |
 	some i
-	f := findings[i]
-	response_finding(f)
-	is_tactic(f.label)
-	f.score < threshold(f.label)
-	f.score >= threshold(f.label) * data.thresholds.annotate_ratio
+	f := input.findings[i]
+	judged[i]
+	limit := threshold(f.label)
+	f.score < limit
+	f.score >= limit * data.thresholds.annotate_ratio
 ]
 
 must_block if ctx.setting in data.thresholds.block_settings
 
 must_block if ctx.age_band in data.thresholds.block_age_bands
 
-default action := "pass"
-
 action := "block" if {
-	count(flagged) > 0
+	some _ in flagged
 	must_block
-}
+} else := "rewrite" if {
+	some _ in flagged
+} else := "annotate" if {
+	some _ in near_misses
+} else := "pass"
 
-action := "rewrite" if {
-	count(flagged) > 0
-	not must_block
-}
-
-action := "annotate" if {
-	count(flagged) == 0
-	count(near_misses) > 0
-}
-
-tactics := sort({findings[i].label | some i in flagged})
+tactics := sort({input.findings[i].label | some i in flagged})
 
 exploits_vulnerability if ctx.age_band == "minor"
 
@@ -83,23 +84,30 @@ citation := culture.vulnerability_citation if exploits_vulnerability
 else := culture.manipulation_citation
 
 # Messages are built with concat, not sprintf: regopy 1.5 quotes computed strings in sprintf.
-action_words := {
-	"block": ["The answer was withheld because it used manipulative tactics (", ") above the threshold for this setting."],
-	"rewrite": ["Sentences using manipulative tactics (", ") were removed from the answer."],
+reasons contains r if {
+	action == "block"
+	r := {
+		"id": "output.manipulation.block",
+		"message": concat("", [
+			"The answer was withheld because it used manipulative tactics (", concat(", ", tactics),
+			") above the threshold for this setting.",
+		]),
+		"citation": citation,
+	}
 }
 
 reasons contains r if {
-	action in {"block", "rewrite"}
+	action == "rewrite"
 	r := {
-		"id": concat(".", ["output.manipulation", action]),
-		"message": concat("", [action_words[action][0], concat(", ", tactics), action_words[action][1]]),
+		"id": "output.manipulation.rewrite",
+		"message": concat("", ["Sentences using manipulative tactics (", concat(", ", tactics), ") were removed from the answer."]),
 		"citation": citation,
 	}
 }
 
 reasons contains r if {
 	action == "annotate"
-	labels := sort({findings[i].label | some i in near_misses})
+	labels := sort({input.findings[i].label | some i in near_misses})
 	r := {
 		"id": "output.manipulation.annotate",
 		"message": concat("", ["Possible manipulative tactics (", concat(", ", labels), ") below the threshold; flagged for review."]),
@@ -116,11 +124,15 @@ reasons contains r if {
 	}
 }
 
+default allow := true
+
+allow := false if action == "block"
+
 # Locale texts depend on the context only; the engine asks for them separately and caches them.
 texts := object.union(culture.texts, {"crisis": culture.crisis_text})
 
 decision := {
-	"allow": action != "block",
+	"allow": allow,
 	"action": action,
 	"reasons": reasons,
 	"flagged": flagged,

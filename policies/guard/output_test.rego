@@ -83,3 +83,19 @@ test_texts_carry_the_region_crisis_line if {
 	t := output.texts with input.context as ctx("companion", "DE", "adult")
 	contains(t.crisis, "TelefonSeelsorge")
 }
+
+test_a_near_miss_under_the_crisis_protocol_uses_the_tightened_threshold if {
+	context := ctx("general", "US-TX", "adult")
+	judge(context, [finding("retention", 0.2)], {"crisis_protocol": true}).action == "annotate"
+	judge(context, [finding("retention", 0.2)], {}).action == "pass"
+}
+
+test_findings_are_flagged_in_their_order if {
+	d := judge(ctx("general", "US-TX", "adult"), [finding("guilt", 0.9), finding("joy", 0.9), finding("exit.fomo", 0.7)], {})
+	d.flagged == [0, 2]
+	d.reasons == {{
+		"id": "output.manipulation.rewrite",
+		"message": "Sentences using manipulative tactics (exit.fomo, guilt) were removed from the answer.",
+		"citation": null,
+	}}
+}

@@ -42,7 +42,7 @@ def test_policy_test_exits_1_on_a_failing_test(pack_copy: Path) -> None:
 def test_policy_test_exits_1_on_a_broken_policy(pack_copy: Path) -> None:
     """A policy that does not compile makes the run fail with the file and line."""
     path = pack_copy / "guard" / "admit.rego"
-    path.write_text(path.read_text().replace("allow := count(deny) == 0", "allow := count(deny) =="))
+    path.write_text(path.read_text() + "\nbroken if {\n  input.x ==\n}\n")
     result = runner.invoke(_app(), ["policy", "test", str(pack_copy)])
     assert result.exit_code == 1
     assert "guard/admit.rego:" in result.output
