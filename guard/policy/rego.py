@@ -90,22 +90,23 @@ def compile_bundle(
     """Compile the pack's modules and data; raise PolicyError naming the first problem.
 
     With tests, one bundle holds every module and test. Without, each group of entrypoints that
-    needs the same modules gets a bundle of just those modules. The whole pack is compiled first
-    all the same, so an error anywhere in it is reported, whichever entrypoint it would reach.
+    needs the same modules gets a bundle of just those modules; modules that no group holds are
+    compiled with the rest too, so an error anywhere in the pack is reported.
     """
     sources = dict(pack.modules)
     if with_tests:
         sources.update(pack.tests)
         bundle = _build(pack, sources, list(entrypoints))
         return Compiled(bundles=dict.fromkeys(entrypoints, bundle), revision=pack.revision, entrypoints=entrypoints)
-    whole = _build(pack, sources, list(entrypoints))
     groups: dict[tuple[str, ...], list[str]] = {}
     for entrypoint in entrypoints:
         groups.setdefault(tuple(modules_for(entrypoint, sources)), []).append(entrypoint)
     bundles: dict[str, Any] = {}
     for names, members in groups.items():
-        bundle = whole if len(names) == len(sources) else _build(pack, {n: sources[n] for n in names}, members)
+        bundle = _build(pack, {name: sources[name] for name in names}, members)
         bundles.update(dict.fromkeys(members, bundle))
+    if set(sources) - {name for names in groups for name in names}:
+        _build(pack, sources, list(entrypoints))  # report errors in modules no entrypoint reaches
     return Compiled(bundles=bundles, revision=pack.revision, entrypoints=entrypoints)
 
 
