@@ -23,5 +23,6 @@ def test_benchmark_smoke(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr[-2000:]
     assert "leak rate" in run.stdout
     result = json.loads(out.read_text(encoding="utf-8"))
-    assert {"ours", "stock", "leaks", "speed", "conversation", "targets"} <= set(result)
+    assert {"ours", "stock", "leaks", "speed", "conversation", "stage", "targets"} <= set(result)
     assert result["speed"]["speedup_cpu"] > 0
+    assert result["stage"]["request: new message"]["ours_cpu_ms_mean"] > 0
