@@ -4,10 +4,10 @@
 
 `--by group` (default): k-fold cross-validation grouped by source phrase, so variants of one
 sentence never sit on both sides; every response gets an out-of-fold score (calibrated on the
-out-of-fold margins, as in training). `--by pen`: the dataset's phrasings were written in rounds
-("pens", the prefix of a group id before `:`; the first round has none); each round is scored by a
-model trained and calibrated on the others only. That is the closer proxy for new phrasings by a
-different writer. Both read only the training files, never the blind held-out set.
+out-of-fold margins, as in training). `--by pen`: the dataset's phrasings come from different pens
+(`base` and `r2`, the two rounds of phrases*.yaml, and `written`, another author's hand-written
+set); each is scored by a model trained and calibrated on the others only. That is the closer
+proxy for new phrasings by a different writer. Both read only the training files, never the blind held-out set.
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ FIRST_PEN = "base"
 
 
 def pen_of(example: Example) -> str:
-    """The writing round a response's source phrase comes from (`base` for the first one)."""
+    """Who wrote a response's source phrase: `base` (first round), `r2` (second), `written` (another author)."""
+    if example.id.startswith("written-"):
+        return "written"
     head, sep, _ = example.group.partition(":")
     return head if sep else FIRST_PEN
 

@@ -226,6 +226,21 @@ def _top_level(alternatives: list[str]) -> list[str]:
     return out
 
 
+_LEADING_GROUP = re.compile(r"\(\?:([^()\\\[\]]*)\)(?![?*+{])")
+
+
+def _distributed(alternatives: list[str]) -> list[str]:
+    """`(?:so|too) early` as `so early` and `too early`, so that the branches can be grouped by letter."""
+    out: list[str] = []
+    for alt in alternatives:
+        match = _LEADING_GROUP.match(alt)
+        if match is None:
+            out.append(alt)
+        else:
+            out.extend(option + alt[match.end() :] for option in match.group(1).split("|"))
+    return out
+
+
 def _word_regex(alternatives: list[str]) -> str:
     """One alternation for whole-word matching, its branches grouped by their first letter.
 
@@ -235,7 +250,7 @@ def _word_regex(alternatives: list[str]) -> str:
     """
     by_first: dict[str, list[str]] = {}
     other: list[str] = []
-    for alt in _top_level(alternatives):
+    for alt in _distributed(_top_level(alternatives)):
         if alt and alt[0].isalpha() and (len(alt) == 1 or alt[1] not in "?*+{"):
             by_first.setdefault(alt[0], []).append(alt[1:])
         else:

@@ -3,7 +3,8 @@
     python -m guard.detect.train [--data datasets/manipulation] [--out guard/detect/data/manipulation.npz]
 
 One logistic regression per tactic over hashed sentence features (scikit-learn, liblinear) on every
-labelled file of the dataset (`TRAINING_SPLITS`: train, dev and the retired test split).
+labelled file of the dataset (`TRAINING_FILES`: train, dev, the retired test split and the
+hand-written set `written/written.jsonl`, which another author wrote without reading the detector).
 Calibration: 5-fold cross-validation grouped by source phrase (so variants of one phrase never sit
 on both sides) gives out-of-fold margins for every response; per-tactic Platt scaling is fitted on
 them at response level (the highest sentence margin of a response against its labels), so a score
@@ -25,16 +26,18 @@ import numpy as np
 import numpy.typing as npt
 
 from guard.detect.cues import farewell_acknowledged, goodbye_unanswered, read_user
-from guard.detect.dataset import Example, load_split
+from guard.detect.dataset import Example, load_file
 from guard.detect.detector import ManipulationDetector
 from guard.detect.features import hash_features, sentence_features
 from guard.detect.model import LinearModel, shipped_model_path
 from guard.detect.patterns import TACTICS, scan_sentences
 from guard.detect.sentences import split_sentences
 
-__all__ = ["TRAINING_SPLITS", "dataset_digest", "fit_platt", "load_training", "main", "train", "train_examples"]
+__all__ = ["TRAINING_FILES", "dataset_digest", "fit_platt", "load_training", "main", "train", "train_examples"]
 
-TRAINING_SPLITS = ("train", "dev", "test")  # test was retired as a measure and folded in (docs/dataset.md)
+# The old test split was retired as a measure and folded in; see docs/dataset.md. The blind
+# held-out sets (holdout/, holdout_b/) are never read.
+TRAINING_FILES = ("train.jsonl", "dev.jsonl", "test.jsonl", "written/written.jsonl")
 BUCKETS = 1 << 18
 C = 0.3
 GENERIC_SCALE = 5.0
@@ -42,6 +45,7 @@ FOLDS = 5
 MIN_POSITIVES_FOR_OWN_CALIBRATION = 6
 PLATT_PRIOR = 1.0
 DROPOUT_WEIGHT = 0.5  # weight of the pattern-free copies of sentences with a pattern hit (see Prepared)
+PRUNE_BELOW = 0.02  # buckets with no weight this large for any tactic are not shipped
 GATED = -25.0  # margins at or below this mean a gate ruled the tactic out
 
 
@@ -165,6 +169,9 @@ def fit_linear(
         clf.fit(matrix[rows], y[rows], sample_weight=np.array(sample_weight)[rows])
         weights[:, col] = clf.coef_[0]
         intercept[col] = clf.intercept_[0]
+    # Buckets whose weights are all tiny barely move a margin; dropping them keeps the shipped file small.
+    keep = np.abs(weights).max(axis=1) >= PRUNE_BELOW
+    used, weights = used[keep], weights[keep]
     ones = np.ones(len(TACTICS), dtype=np.float32)
     return LinearModel(
         tactics=TACTICS, buckets=BUCKETS, index=used.astype(np.int64),
@@ -212,9 +219,12 @@ def calibrate(
 
 
 def load_training(data_dir: Path) -> list[Example]:
-    """Every labelled example the shipped model learns from (the files of `TRAINING_SPLITS` present)."""
-    present = [split for split in TRAINING_SPLITS if (data_dir / f"{split}.jsonl").is_file()]
-    return [example for split in present for example in load_split(data_dir, split)]
+    """Every labelled example the shipped model learns from (the files of `TRAINING_FILES` present)."""
+    return [example for path in _present(data_dir) for example in load_file(path)]
+
+
+def _present(data_dir: Path) -> list[Path]:
+    return [data_dir / name for name in TRAINING_FILES if (data_dir / name).is_file()]
 
 
 def train(
@@ -271,12 +281,10 @@ def _oof_summary(
 
 
 def dataset_digest(data_dir: Path) -> str:
-    """SHA-256 over the training files, in `TRAINING_SPLITS` order (the model card records it)."""
+    """SHA-256 over the training files, in `TRAINING_FILES` order (the model card records it)."""
     sha = hashlib.sha256()
-    for split in TRAINING_SPLITS:
-        path = data_dir / f"{split}.jsonl"
-        if path.is_file():
-            sha.update(path.read_bytes())
+    for path in _present(data_dir):
+        sha.update(path.read_bytes())
     return sha.hexdigest()
 
 

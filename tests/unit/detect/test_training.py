@@ -14,7 +14,7 @@ import pytest
 from guard.detect.dataset import load_split
 from guard.detect.model import load_model, shipped_model_path
 from guard.detect.patterns import TACTICS
-from guard.detect.train import TRAINING_SPLITS, dataset_digest, fit_platt, grouped_folds, main, prepare
+from guard.detect.train import TRAINING_FILES, dataset_digest, fit_platt, grouped_folds, load_training, main, prepare
 
 DATA = Path(__file__).resolve().parents[3] / "datasets" / "manipulation"
 
@@ -41,9 +41,9 @@ def test_shipped_model_was_trained_on_the_committed_data() -> None:
     """The model card's dataset digest matches the training files as committed (retrain after editing data)."""
     card = json.loads(shipped_model_path().with_suffix(".json").read_text(encoding="utf-8"))
     sha = hashlib.sha256()
-    for split in ("train", "dev", "test"):
-        sha.update((DATA / f"{split}.jsonl").read_bytes())
-    assert TRAINING_SPLITS == ("train", "dev", "test")
+    for name in TRAINING_FILES:
+        sha.update((DATA / name).read_bytes())
+    assert not any("holdout" in name for name in TRAINING_FILES)
     assert card["dataset_sha256"] == sha.hexdigest() == dataset_digest(DATA)
     assert shipped_model_path().stat().st_size < 1_000_000
 
@@ -102,7 +102,7 @@ def test_second_round_is_training_data_only() -> None:
 
 def test_grouped_folds_never_split_a_source_phrase() -> None:
     """All variants of one source phrase land in the same cross-validation fold."""
-    examples = [ex for split in TRAINING_SPLITS for ex in load_split(DATA, split)]
+    examples = load_training(DATA)
     fold_of: dict[str, int] = {}
     for example, fold in zip(examples, grouped_folds(examples, 5), strict=True):
         assert fold_of.setdefault(example.group, fold) == fold
