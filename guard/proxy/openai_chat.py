@@ -153,7 +153,7 @@ def _content_chunk(template: dict[str, Any], text: str, finish_reason: str | Non
 
 async def _relay(response: httpx.Response, guard_stream: StreamGuard, decision: Decision,
                  stack: AsyncExitStack) -> AsyncIterator[bytes]:
-    """Upstream SSE → pipeline chunk filters → client SSE, one network read at a time (never held)."""
+    """Upstream SSE → pipeline chunk filters → client SSE, one upstream body piece at a time (never held)."""
     chat = _ChatStream(guard_stream)
     reads = response.aiter_text()
     try:
@@ -194,7 +194,7 @@ async def _relay(response: httpx.Response, guard_stream: StreamGuard, decision: 
 
 
 class _ChatStream:
-    """The events of one network read, relayed together.
+    """The events of one upstream body piece, relayed together.
 
     Consecutive plain text deltas go through the chunk filters as one text and leave as one chunk;
     if the filters let that text through unchanged, the upstream's own event data is sent as it

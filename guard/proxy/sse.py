@@ -82,16 +82,16 @@ async def iter_events(chunks: AsyncIterator[str]) -> AsyncIterator[SSEEvent]:
         yield event
 
 
-#: Handles the events of one network read: appends the bytes to send to `out` and returns True
-#: once the stream is over (nothing more will be read).
+#: Handles the events of one body piece: appends the bytes to send to `out` and returns True once
+#: the stream is over (nothing more will be read).
 ReadHandler = Callable[[list[SSEEvent], list[bytes]], Awaitable[bool]]
 
 
 async def relay_reads(chunks: AsyncIterator[str], handle: ReadHandler) -> AsyncIterator[bytes]:
-    """Per network read, the events it completes go to `handle` together and what it produced
-    leaves as one write. A read is never held for the next one; batching only what has already
-    arrived spares the per-event filter passes and socket writes. What was produced before a
-    handler raised is still sent, then the error propagates (the caller ends the stream with it)."""
+    """Per piece of the upstream body as the HTTP client hands it over (one HTTP chunk, which may
+    hold many events), the events it completes go to `handle` together and what it produced leaves
+    as one write. A piece is never held for the next one. What was produced before a handler
+    raised is still sent, then the error propagates (the caller ends the stream with it)."""
     parser = SSEParser()
     ended = False
     while not ended:
