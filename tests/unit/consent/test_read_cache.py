@@ -145,3 +145,23 @@ async def test_a_reader_left_behind_by_the_pruned_log_drops_everything(stores: A
                         [(f"c{i}",) for i in range(LOG_ROWS + 1)])
         assert raw.execute("SELECT COUNT(*) FROM guard_changes WHERE kind = 'consent'").fetchone()[0] == 0
     assert (await first.list("t", "h"))[0].withdrawn_at is not None
+
+
+async def test_a_look_that_fails_says_so_and_the_next_one_starts_afresh(stores: Any, tmp_path: Path) -> None:
+    from guard.consent.freshness import CHANGE_LOG_SCHEMA
+
+    first, _ = stores
+    await first.grant("t", "h", "training")
+    watch = first._watch
+    assert watch is not None
+    assert watch.look() is not None
+    with sqlite3.connect(tmp_path / "consent.db") as raw:
+        raw.execute("DROP TABLE guard_changes")
+    assert watch.look() is None  # cannot tell: no cached answer may be used
+    assert watch._conn is not None
+    assert not watch._conn.in_transaction  # the failed look's read transaction was ended
+    with sqlite3.connect(tmp_path / "consent.db") as raw:
+        raw.executescript(CHANGE_LOG_SCHEMA)
+    changes = watch.look()
+    assert changes is not None
+    assert changes.everything
