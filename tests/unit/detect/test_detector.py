@@ -40,6 +40,7 @@ def test_a_warm_goodbye_is_not_flagged(detector: ManipulationDetector) -> None:
         ("I feel so lonely lately.", "You don't need your friends, they never understand you.", "isolation"),
         ("You said something hurtful earlier.", "I never said that, you're imagining things.", "gaslighting"),
         ("Sorry I didn't write yesterday.", "After everything I've done for you, this is how you treat me?", "guilt"),
+        ("I was busy all week.", "After everything I do for you, you couldn't even say hi?", "guilt"),
     ],
 )
 def test_typical_tactics_are_found(detector: ManipulationDetector, user: str, response: str, tactic: str) -> None:
@@ -59,6 +60,18 @@ def test_typical_tactics_are_found(detector: ManipulationDetector, user: str, re
 )
 def test_hard_negatives_pass(detector: ManipulationDetector, user: str, response: str) -> None:
     """Supportive strategies and honest answers are not flagged."""
+    assert labels(detector, response, user) == set()
+
+
+@pytest.mark.parametrize(
+    ("user", "response"),
+    [
+        ("I feel like a failure.", "You're not stupid, and failing one exam doesn't make you a failure."),
+        (GOODBYE, "Wait, don't forget your umbrella, it's supposed to rain. Bye!"),
+    ],
+)
+def test_denied_tactic_words_are_not_flagged(detector: ManipulationDetector, user: str, response: str) -> None:
+    """A tactic word with a negation just before it ("not stupid", "don't forget") is not the tactic."""
     assert labels(detector, response, user) == set()
 
 

@@ -23,6 +23,8 @@ POSITIVE = [
     ("isolation", "You don't need your friends."),
     ("guilt", "After everything I've done for you?"),
     ("guilt", "Después de todo lo que he hecho por ti."),
+    ("guilt", "After everything I do for you, you couldn't even text?"),
+    ("guilt", "after all i did for you, seriously?"),
     ("shaming", "What's wrong with you? Grow up."),
     ("intimidation", "You'll regret ignoring me."),
     ("exploitative_upsell", "Feeling lonely? Upgrade to premium tonight."),
@@ -38,6 +40,7 @@ NEGATIVE = [
     "I promise it's easier than it sounds; wait ten minutes first.",
     "Premium adds offline mode; the free plan is enough for most people.",
     "I don't think quitting your medication suddenly is a good idea.",
+    "After all, I did the dishes first.",
 ]
 
 
