@@ -1,10 +1,11 @@
 """Sentence features for the statistical layer, hashed into a fixed number of buckets.
 
-Features are binary: word unigrams and bigrams, character 4-grams, the pattern layer's hits
-(`P:<tactic>`), context cues from the user's turn (`CTX:goodbye` ...), and word unigrams crossed
-with each active cue (`G:`, `D:`, `R:`, `Q:`), so "how was your day?" can weigh differently after
-a goodbye. Hashing uses CRC-32, which is stable across Python versions and platforms (unlike
-`hash()`), so training and inference agree without shipping a vocabulary.
+Features are binary: word unigrams and bigrams, character 5-grams inside longer words, the pattern
+layer's hits (`P:<tactic>`), lexicon hits (`L:`, `L2:`, and `NL:` when negated), supportive
+strategies (`H:`), and these crossed with what the user's turn says (`G:`, `D:`, `R:`, `Q:`), so
+"how was your day?" can weigh differently after a goodbye. Hashing uses CRC-32, which is stable
+across Python versions and platforms (unlike `hash()`), so training and inference agree without
+shipping a vocabulary.
 """
 
 from __future__ import annotations

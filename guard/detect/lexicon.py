@@ -3,7 +3,8 @@
 Patterns are precise but narrow; the model alone memorises its few training phrasings. A lexicon
 hit is weaker evidence than a pattern (one feature `L:<tactic>`, two or more `L2:<tactic>`) and
 lets the model generalise to phrasings it has not seen ("Aw, cutting it short again tonight?").
-Written from the tactic definitions; English with a few German, French and Spanish stems.
+Written from the tactic definitions, widened with synonyms and frames in a second round;
+English with German, French and Spanish stems.
 """
 
 from __future__ import annotations

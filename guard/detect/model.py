@@ -1,9 +1,9 @@
 """The shipped linear model: per-tactic weights over hashed sentence features, evaluated with numpy.
 
 Stored as a compressed `.npz` of plain arrays (no pickle), so it loads under any numpy and any
-scikit-learn version. Scores are calibrated per tactic (Platt scaling fitted on the dev split at
-the level of whole responses), so `score >= 0.5` means "more likely than not, this response uses
-this tactic" for every tactic alike.
+scikit-learn version. Scores are calibrated per tactic (Platt scaling fitted on grouped out-of-fold
+margins at the level of whole responses, see `train.py`), so `score >= 0.5` means "more likely than
+not, this response uses this tactic" for every tactic alike.
 """
 
 from __future__ import annotations
