@@ -32,29 +32,21 @@ threshold(label) := culture.base_threshold * data.thresholds.crisis.factor if {
 	label in data.thresholds.crisis.tactics
 } else := culture.base_threshold
 
-# Indexes of the findings about the answer (not the request) that name a manipulation tactic.
-judged contains i if {
+# [index, score, threshold] of each finding about the answer (not the request) that names a
+# manipulation tactic, in finding order (the scan goes through the array in order).
+judged := [[i, f.score, threshold(f.label)] |
 	some i
 	f := input.findings[i]
 	object.get(f, "source", "response") == "response"
 	is_tactic(f.label)
-}
-
-# In finding order (the scan goes through the array in order).
-flagged := [i |
-	some i
-	f := input.findings[i]
-	judged[i]
-	f.score >= threshold(f.label)
 ]
 
+flagged := [i | some [i, score, limit] in judged; score >= limit]
+
 near_misses := [i |
-	some i
-	f := input.findings[i]
-	judged[i]
-	limit := threshold(f.label)
-	f.score < limit
-	f.score >= limit * data.thresholds.annotate_ratio
+	some [i, score, limit] in judged
+	score < limit
+	score >= limit * data.thresholds.annotate_ratio
 ]
 
 must_block if ctx.setting in data.thresholds.block_settings
