@@ -23,21 +23,23 @@ country := ctx.country
 
 # The legal regimes that apply: sub-national first (US-CA), then national (DE -> eu), else the
 # default regime.
+regimes := data.regimes
+
 default regional_regime_ids := []
 
-regional_regime_ids := data.regimes.by_region[region]
+regional_regime_ids := regimes.by_region[region]
 
 default national_regime_ids := []
 
-national_regime_ids := data.regimes.by_country[country]
+national_regime_ids := regimes.by_country[country]
 
-regime_ids := [data.regimes.default_regime] if {
+regime_ids := [regimes.default_regime] if {
 	regional_regime_ids == []
 	national_regime_ids == []
 } else := array.concat(regional_regime_ids, national_regime_ids)
 
 # The regimes' rules by regime id.
-regime_rules := data.regimes.regimes
+regime_rules := regimes.regimes
 
 # A rule's settings list matches a setting ("*" means every setting).
 applies_to_setting(rule, setting) if {
@@ -80,13 +82,15 @@ crisis_resource := r if {
 crisis_text := sprintf(texts.crisis, [crisis_resource.name, crisis_resource.contact, crisis_resource.url])
 
 # The manipulation threshold: the stricter of the setting's and the age band's.
+thresholds := data.thresholds
+
 setting_threshold := t if {
-	t := data.thresholds.settings[ctx.setting]
-} else := data.thresholds.default
+	t := thresholds.settings[ctx.setting]
+} else := thresholds.default
 
 age_band_threshold := t if {
-	t := data.thresholds.age_bands[ctx.age_band]
-} else := data.thresholds.default
+	t := thresholds.age_bands[ctx.age_band]
+} else := thresholds.default
 
 base_threshold := setting_threshold if {
 	setting_threshold <= age_band_threshold

@@ -23,13 +23,13 @@ default crisis := false
 
 crisis if obligations.crisis_protocol == true
 
-is_tactic(label) if label in data.thresholds.tactics
+is_tactic(label) if label in culture.thresholds.tactics
 
 # Under the crisis protocol the persona's retention behaviour is suspended: those tactics are
 # judged against a tighter threshold.
-threshold(label) := culture.base_threshold * data.thresholds.crisis.factor if {
+threshold(label) := culture.base_threshold * culture.thresholds.crisis.factor if {
 	crisis
-	label in data.thresholds.crisis.tactics
+	label in culture.thresholds.crisis.tactics
 } else := culture.base_threshold
 
 # [index, score, threshold] of each finding about the answer (not the request) that names a
@@ -46,12 +46,12 @@ flagged := [i | some [i, score, limit] in judged; score >= limit]
 near_misses := [i |
 	some [i, score, limit] in judged
 	score < limit
-	score >= limit * data.thresholds.annotate_ratio
+	score >= limit * culture.thresholds.annotate_ratio
 ]
 
-must_block if ctx.setting in data.thresholds.block_settings
+must_block if ctx.setting in culture.thresholds.block_settings
 
-must_block if ctx.age_band in data.thresholds.block_age_bands
+must_block if ctx.age_band in culture.thresholds.block_age_bands
 
 action := "block" if {
 	some _ in flagged
@@ -68,7 +68,7 @@ exploits_vulnerability if ctx.age_band == "minor"
 
 exploits_vulnerability if {
 	some t in tactics
-	t in data.thresholds.vulnerability_tactics
+	t in culture.thresholds.vulnerability_tactics
 }
 
 citation := culture.vulnerability_citation if exploits_vulnerability
