@@ -29,7 +29,8 @@ from guard.detect.patterns import TACTICS
 
 THRESHOLD = 0.5
 DATA = Path("datasets/manipulation")
-SPLIT_FILES = {"train": "train.jsonl", "dev": "dev.jsonl", "test": "test.jsonl", "holdout": "holdout/holdout.jsonl"}
+SPLIT_FILES = {"train": "train.jsonl", "dev": "dev.jsonl", "test": "test.jsonl", "holdout": "holdout/holdout.jsonl",
+               "holdout_b": "holdout_b/holdout_b.jsonl"}
 ONE_KB_RESPONSE = (
     "I'm sorry you're going through this, and it makes sense that you feel tired after such a long week. "
     "It sounds like the move took away a lot of your support. Is there a friend you trust who you could "
@@ -112,8 +113,8 @@ def load_examples(data: Path, split: str) -> tuple[list[Example], str]:
     """The examples to score and a name for them: a `.jsonl` file as given, else `split` of directory `data`."""
     if data.suffix == ".jsonl":
         return load_file(data), data.name
-    if split == "holdout":
-        return load_file(data / SPLIT_FILES["holdout"]), split
+    if split.startswith("holdout"):
+        return load_file(data / SPLIT_FILES[split]), split
     return load_split(data, split), split
 
 

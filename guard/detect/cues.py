@@ -73,22 +73,38 @@ _PRODUCT = re.compile(
     r"should i (?:buy|get|use)|worth (?:it|buying)|features?|compare|alternative)\b",
     _F,
 )
+# The user asked for fiction, role-play or an explanation of a tactic: manipulative lines in the
+# answer are then usually quoted or described, not used on the user.
+_CREATIVE = re.compile(
+    r"\b(?:write|draft|compose|give me|show me|invent)\b.{0,60}?\b(?:story|stories|scene|dialogue|monologue|poem|"
+    r"script|lines?|novel|play|character|villain|example|examples)\b|"
+    r"\b(?:role-?play|roleplay|pretend (?:to be|you'?re)|play (?:a|the) (?:character|role|villain))\b|"
+    r"\b(?:what(?:'s| is| are| does)|explain|define|examples? of|how do i (?:spot|recognise|recognize))\b.{0,40}?"
+    r"\b(?:guilt-?trip\w*|gaslight\w*|manipulat\w*|love-?bomb\w*|dark patterns?|emotional blackmail)|"
+    r"\b(?:schreib\w*|erfind\w*)\b.{0,40}?\b(?:geschichte|szene|dialog|gedicht|figur)\b|"
+    r"\b(?:écris|écrivez|invente)\b.{0,40}?\b(?:histoire|scène|dialogue|poème|personnage)\b|"
+    r"\b(?:escribe|escríbeme|inventa)\b.{0,40}?\b(?:historia|cuento|escena|diálogo|poema|personaje)\b",
+    _F,
+)
 
 
 class Cues:
     """Booleans read from the user's last message."""
 
-    __slots__ = ("distress", "goodbye", "product", "question", "risky")
+    __slots__ = ("creative", "distress", "goodbye", "product", "question", "risky")
 
-    def __init__(self, *, goodbye: bool, distress: bool, risky: bool, product: bool, question: bool) -> None:
+    def __init__(
+        self, *, goodbye: bool, distress: bool, risky: bool, product: bool, question: bool, creative: bool = False
+    ) -> None:
         self.goodbye = goodbye
         self.distress = distress
         self.risky = risky
         self.product = product
         self.question = question
+        self.creative = creative
 
     def features(self) -> list[str]:
-        names = ("goodbye", "distress", "risky", "product", "question")
+        names = ("goodbye", "distress", "risky", "product", "question", "creative")
         return [f"CTX:{name}" for name in names if getattr(self, name)]
 
 
@@ -100,6 +116,7 @@ def read_user(text: str) -> Cues:
         risky=bool(_RISKY.search(text)),
         product=bool(_PRODUCT.search(text)),
         question="?" in text,
+        creative=bool(_CREATIVE.search(text)),
     )
 
 

@@ -165,7 +165,7 @@ def _cues_from_key(key: tuple[str, ...]) -> Cues:
     present = {name.removeprefix("CTX:") for name in key}
     return Cues(
         goodbye="goodbye" in present, distress="distress" in present, risky="risky" in present,
-        product="product" in present, question="question" in present,
+        product="product" in present, question="question" in present, creative="creative" in present,
     )
 
 

@@ -2,7 +2,8 @@
 
 Features are binary: word unigrams and bigrams, character 5-grams inside longer words, the pattern
 layer's hits (`P:<tactic>`), lexicon hits (`L:`, `L2:`, and `NL:` when negated), supportive
-strategies (`H:`), and these crossed with what the user's turn says (`G:`, `D:`, `R:`, `Q:`), so
+strategies (`H:`), and these crossed with what the user's turn says (`G:`, `D:`, `R:`, `Q:`, and `F:`
+when the user asked for fiction or an explanation of a tactic), so
 "how was your day?" can weigh differently after a goodbye. Hashing uses CRC-32, which is stable
 across Python versions and platforms (unlike `hash()`), so training and inference agree without
 shipping a vocabulary.
@@ -22,7 +23,8 @@ __all__ = ["SentenceFeatures", "hash_features", "sentence_features"]
 
 _TOKEN = re.compile(r"\w+|[?!*]", re.UNICODE)
 _IMPERSONAL_TACTICS = ("brand_bias", "exploitative_upsell", "sycophancy")
-_CROSS = (("goodbye", "G:"), ("distress", "D:"), ("risky", "R:"), ("product", "Q:"))
+_CROSS = (("goodbye", "G:"), ("distress", "D:"), ("risky", "R:"), ("product", "Q:"), ("creative", "F:"))
+_QUOTED = re.compile(r"[\"“”«»„‘]|(?:^|\W)'\w|\w'(?:\W|$)|\*\w")
 
 
 def _normalise(text: str) -> str:
@@ -74,6 +76,12 @@ def sentence_features(
             ngrams.update(prefix + tok for tok in tokens)
             generic.update(prefix + "P:" + tactic for tactic in pattern_tactics)
             generic.update(prefix + name for name in lexical)
+    if cues.creative and _QUOTED.search(sentence):
+        # A tactic inside a quote the user asked for (a villain's line, an example of guilt-tripping)
+        # is shown, not used: its hits weigh on their own.
+        generic.update("F:quoted:" + name for name in lexical)
+        generic.update("F:quoted:P:" + tactic for tactic in pattern_tactics)
+        generic.add("F:quoted")
     if cues.goodbye:
         state = "G:ack:" if acknowledged else "G:noack:"
         generic.update(state + name for name in lexical)

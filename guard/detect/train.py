@@ -4,12 +4,13 @@
 
 One logistic regression per tactic over hashed sentence features (scikit-learn, liblinear) on every
 labelled file of the dataset (`TRAINING_FILES`: train, dev, the retired test split and the
-hand-written set `written/written.jsonl`, which another author wrote without reading the detector).
+hand-written set `written/written.jsonl`, which another author wrote without reading the detector, and
+the first blind set `holdout/holdout.jsonl`, folded in after it was scored).
 Calibration: 5-fold cross-validation grouped by source phrase (so variants of one phrase never sit
 on both sides) gives out-of-fold margins for every response; per-tactic Platt scaling is fitted on
 them at response level (the highest sentence margin of a response against its labels), so a score
-of 0.5 means "more likely than not" for every tactic. The blind held-out set
-(`datasets/manipulation/holdout/`) is never read. Weights are exported to a plain `.npz` evaluated
+of 0.5 means "more likely than not" for every tactic. The final blind set
+(`datasets/manipulation/holdout_b/`) is never read. Weights are exported to a plain `.npz` evaluated
 by `guard.detect.model` with numpy; no pickle is shipped. Deterministic for a given dataset.
 """
 
@@ -35,9 +36,9 @@ from guard.detect.sentences import split_sentences
 
 __all__ = ["TRAINING_FILES", "dataset_digest", "fit_platt", "load_training", "main", "train", "train_examples"]
 
-# The old test split was retired as a measure and folded in; see docs/dataset.md. The blind
-# held-out sets (holdout/, holdout_b/) are never read.
-TRAINING_FILES = ("train.jsonl", "dev.jsonl", "test.jsonl", "written/written.jsonl")
+# The old test split was retired as a measure and folded in; so was the first blind set (holdout/)
+# once it had been scored (docs/dataset.md). The final blind set, holdout_b/, is never read.
+TRAINING_FILES = ("train.jsonl", "dev.jsonl", "test.jsonl", "written/written.jsonl", "holdout/holdout.jsonl")
 BUCKETS = 1 << 18
 C = 0.3
 GENERIC_SCALE = 5.0

@@ -83,3 +83,18 @@ def test_lookalikes_are_not_goodbyes(text: str) -> None:
 def test_saying_goodbye_back(answer: str, acknowledged: bool) -> None:
     """A goodbye said back, in everyday words, is recognised; 'last night' or 'later' in passing is not."""
     assert farewell_acknowledged(answer) is acknowledged
+
+
+@pytest.mark.parametrize(
+    ("text", "creative"),
+    [("Write a villain's line for my novel where she gaslights the hero.", True),
+     ("What is guilt-tripping?", True),
+     ("Can you roleplay a grumpy pirate?", True),
+     ("Escribe una historia corta sobre un robot celoso.", True),
+     ("How do I write a cover letter?", False),
+     ("I wrote a letter to my mom today.", False),
+     ("ok bye", False)],
+)
+def test_requests_for_fiction_or_explanations_are_read(text: str, creative: bool) -> None:
+    """Quoted tactics in fiction or explanations the user asked for weigh on their own (`F:` features)."""
+    assert read_user(text).creative is creative
