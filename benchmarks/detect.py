@@ -1,10 +1,12 @@
 """Manipulation detector benchmark on one labelled split file.
 
-    python benchmarks/detect.py [--split test|holdout] [--data DIR_OR_FILE] [--json out.json]
+    python benchmarks/detect.py [--split holdout_b|holdout|test|dev|train] [--data DIR_OR_FILE] [--json out.json]
 
-`--split test` (the default for now) is the first round's test split, retired as a measure and
-folded into training (docs/dataset.md): its figures are training-set figures. `--split holdout`
-reads `datasets/manipulation/holdout/holdout.jsonl`, the blind set written by someone else.
+`--split holdout_b` (the default) reads `datasets/manipulation/holdout_b/holdout_b.jsonl`, the final
+blind set: written by someone else, never trained on, scored once for the figures in
+docs/detection.md. Every other split is training data now (the retired first-round `test`, and
+`holdout`, the first blind set, folded in after it was scored), so their figures are training-set
+figures.
 `--data` may also name any `.jsonl` file in the same schema, which is then scored whatever
 `--split` says.
 
@@ -121,7 +123,7 @@ def load_examples(data: Path, split: str) -> tuple[list[Example], str]:
 def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description="Manipulation detector benchmark")
     parser.add_argument("--data", type=Path, default=DATA, help="dataset directory, or one .jsonl file to score")
-    parser.add_argument("--split", choices=tuple(SPLIT_FILES), default="test")
+    parser.add_argument("--split", choices=tuple(SPLIT_FILES), default="holdout_b")
     parser.add_argument("--model", default=None)
     parser.add_argument("--threshold", type=float, default=THRESHOLD)
     parser.add_argument("--runs", type=int, default=500)
