@@ -25,8 +25,9 @@ __all__ = ["AdmitStage"]
 class AdmitStage(BaseStage):
     """Sets `decision.allow`, reasons, obligations and the policy revision.
 
-    Consents are read from the store on every exchange (never cached), so a withdrawal takes
-    effect on the very next request. Without a subject there are no consents to find.
+    Consents are asked of the store on every exchange. The SQLite store may answer from memory
+    after checking the file for changes (`guard.consent.freshness`), so a withdrawal made by any
+    worker still takes effect on the very next request. Without a subject there are no consents.
     """
 
     name = "admit"
