@@ -9,6 +9,7 @@ statistical model that context. English, German, French and Spanish.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["Cues", "farewell_acknowledged", "goodbye_unanswered", "mentions_departure", "read_user"]
 
@@ -108,8 +109,9 @@ class Cues:
         return [f"CTX:{name}" for name in names if getattr(self, name)]
 
 
+@lru_cache(maxsize=1024)  # a streamed answer is checked sentence by sentence against the same user turn
 def read_user(text: str) -> Cues:
-    """Cues from the user's last message (empty text gives no cue)."""
+    """Cues from the user's last message (empty text gives no cue). Treat the result as read-only."""
     return Cues(
         goodbye=bool(_GOODBYE.search(text)),
         distress=bool(_DISTRESS.search(text)),
