@@ -85,15 +85,20 @@ def scrub_values(value: Any, known: frozenset[str]) -> Any:
     """`value` (JSON-like) with every occurrence of a known value in its strings masked; keys kept."""
     if not known:
         return value
+    # Longest first, so a value that contains another is masked whole; sorted once per call.
+    return _mask_known(value, sorted(known, key=len, reverse=True))
+
+
+def _mask_known(value: Any, ordered: list[str]) -> Any:
     if isinstance(value, str):
-        for item in sorted(known, key=len, reverse=True):
+        for item in ordered:
             if item in value:
                 value = value.replace(item, "[redacted]")
         return value
     if isinstance(value, dict):
-        return {k: scrub_values(v, known) for k, v in value.items()}
+        return {k: _mask_known(v, ordered) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [scrub_values(item, known) for item in value]
+        return [_mask_known(item, ordered) for item in value]
     return value
 
 
