@@ -9,18 +9,14 @@ created if missing (or beforehand by `guard db upgrade`).
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from guard.core.pgpool import LazyPool
 from guard.errors import StateError
-from guard.pii.vault import OpenedRows, VaultEntry
+from guard.pii.sealing import RowSealer
+from guard.pii.vault import VaultEntry
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
@@ -52,11 +48,14 @@ class PostgresVault:
                  min_size: int = 1, max_size: int = 10, timeout_s: float = 5.0) -> None:
         self.url = url
         self._keys = keys
-        self._aead = AESGCM(keys.vault)
         self._ttl = ttl_s
         self._clock = clock
         self._pool = LazyPool(url, schema=SCHEMA_SQL, min_size=min_size, max_size=max_size, timeout_s=timeout_s)
-        self._opened = OpenedRows()
+        self._sealer = RowSealer(
+            keys.vault,
+            unreadable="A PII vault entry cannot be decrypted: the vault key differs between workers or changed.",
+            unreadable_hint="Give every worker and pod the same pii.key_file.",
+        )
 
     async def _ready(self) -> AsyncConnectionPool:
         return await self._pool.get()
@@ -75,27 +74,6 @@ class PostgresVault:
                 hint="Check pii.vault_url and that PostgreSQL is reachable.",
             ) from None
 
-    def _seal(self, conversation: str, entry: VaultEntry) -> bytes:
-        nonce = os.urandom(12)
-        plain = json.dumps({"e": entry.entity, "o": entry.operator, "v": entry.value, "t": entry.token})
-        return nonce + self._aead.encrypt(nonce, plain.encode(), conversation.encode())
-
-    def _unseal(self, conversation: str, sealed: bytes, tenant: str, subject: str | None,
-                expires: float) -> VaultEntry:
-        # The row's conversation is the AEAD's associated data, so it is part of what is remembered.
-        key = conversation.encode() + b"\x00" + sealed
-        opened = self._opened.get(key)
-        if opened is None:
-            try:
-                data = json.loads(self._aead.decrypt(sealed[:12], sealed[12:], conversation.encode()))
-            except InvalidTag:
-                raise StateError(
-                    "A PII vault entry cannot be decrypted: the vault key differs between workers or changed.",
-                    hint="Give every worker and pod the same pii.key_file.",
-                ) from None
-            opened = (data["e"], data["o"], data["v"], data["t"])
-            self._opened.put(key, opened)
-        return VaultEntry(*opened, tenant, subject, expires)
 
     async def load(self, conversation: str) -> list[VaultEntry]:
         now = self._clock()
@@ -107,7 +85,7 @@ class PostgresVault:
             return list(await cursor.fetchall())
 
         rows = await self._run(work)
-        return [self._unseal(conversation, bytes(sealed), tenant, subject, expires)
+        return [self._sealer.unseal(conversation, bytes(sealed), tenant, subject, expires)
                 for sealed, tenant, subject, expires in rows]
 
     async def add(self, conversation: str, entries: Sequence[VaultEntry]) -> list[VaultEntry]:
@@ -116,7 +94,7 @@ class PostgresVault:
         expires = self._clock() + self._ttl
         prepared = [(entry, (conversation, self._keys.mac("value", entry.entity, entry.operator, entry.value),
                              self._keys.mac("token", entry.token), entry.tenant, entry.subject_hash,
-                             self._seal(conversation, entry), expires)) for entry in entries]
+                             self._sealer.seal(conversation, entry), expires)) for entry in entries]
 
         async def work(conn: AsyncConnection[Any]) -> list[VaultEntry]:
             refused: list[VaultEntry] = []
@@ -143,7 +121,7 @@ class PostgresVault:
             return int(cursor.rowcount)
 
         erased: int = await self._run(work)
-        self._opened.clear()  # forget what this process opened; other subjects' rows are opened again
+        self._sealer.forget()  # forget what this process opened; other subjects' rows are opened again
         return erased
 
     async def purge_expired(self) -> int:
@@ -157,5 +135,5 @@ class PostgresVault:
         return purged
 
     async def aclose(self) -> None:
-        self._opened.clear()
+        self._sealer.forget()
         await self._pool.close()

@@ -15,7 +15,6 @@ of which rows exist, so expiry and erasure take effect at once; erasure also emp
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sqlite3
 import threading
@@ -24,11 +23,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from guard.errors import StateError
-from guard.pii.vault import OpenedRows, VaultEntry
+from guard.pii.sealing import RowSealer
+from guard.pii.vault import VaultEntry
 
 if TYPE_CHECKING:
     from guard.pii.keys import PIIKeys
@@ -58,12 +55,15 @@ class SqliteVault:
     def __init__(self, path: Path, *, keys: PIIKeys, ttl_s: float, clock: Callable[[], float] = time.time) -> None:
         self._path = path
         self._keys = keys
-        self._aead = AESGCM(keys.vault)
         self._ttl = ttl_s
         self._clock = clock
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
-        self._opened = OpenedRows()
+        self._sealer = RowSealer(
+            keys.vault,
+            unreadable="A PII vault entry cannot be decrypted: the vault key changed or the file was altered.",
+            unreadable_hint="Restore the original pii.key_file, or delete the vault file to start afresh.",
+        )
 
     def _connect(self) -> sqlite3.Connection:
         if self._db is None:
@@ -95,26 +95,6 @@ class SqliteVault:
 
         return await asyncio.to_thread(run)
 
-    def _seal(self, conversation: str, entry: VaultEntry) -> bytes:
-        nonce = os.urandom(12)
-        plain = json.dumps({"e": entry.entity, "o": entry.operator, "v": entry.value, "t": entry.token})
-        return nonce + self._aead.encrypt(nonce, plain.encode(), conversation.encode())
-
-    def _unseal(self, conversation: str, sealed: bytes, tenant: str, subject: str | None, expires: float) -> VaultEntry:
-        # The row's conversation is the AEAD's associated data, so it is part of what is remembered.
-        key = conversation.encode() + b"\x00" + sealed
-        opened = self._opened.get(key)
-        if opened is None:
-            try:
-                data = json.loads(self._aead.decrypt(sealed[:12], sealed[12:], conversation.encode()))
-            except InvalidTag:
-                raise StateError(
-                    "A PII vault entry cannot be decrypted: the vault key changed or the file was altered.",
-                    hint="Restore the original pii.key_file, or delete the vault file to start afresh.",
-                ) from None
-            opened = (data["e"], data["o"], data["v"], data["t"])
-            self._opened.put(key, opened)
-        return VaultEntry(*opened, tenant, subject, expires)
 
     async def load(self, conversation: str) -> list[VaultEntry]:
         now = self._clock()
@@ -127,7 +107,7 @@ class SqliteVault:
             ).fetchall()
 
         rows = await self._call(work)
-        return [self._unseal(conversation, *row) for row in rows]
+        return [self._sealer.unseal(conversation, *row) for row in rows]
 
     async def add(self, conversation: str, entries: Sequence[VaultEntry]) -> list[VaultEntry]:
         if not entries:
@@ -142,7 +122,7 @@ class SqliteVault:
                     self._keys.mac("token", entry.token),
                     entry.tenant,
                     entry.subject_hash,
-                    self._seal(conversation, entry),
+                    self._sealer.seal(conversation, entry),
                     expires,
                 ),
             )
@@ -171,7 +151,7 @@ class SqliteVault:
     async def erase(self, tenant: str, subject_hash: str) -> int:
         def work(db: sqlite3.Connection) -> int:
             cursor = db.execute("DELETE FROM pii_vault WHERE tenant = ? AND subject_hash = ?", (tenant, subject_hash))
-            self._opened.clear()  # erasure is rare: forget every opened row rather than track subjects
+            self._sealer.forget()  # erasure is rare: forget every opened row rather than track subjects
             return cursor.rowcount
 
         return await self._call(work)
@@ -187,5 +167,5 @@ class SqliteVault:
                     self._db.close()
                     self._db = None
 
-        self._opened.clear()
+        self._sealer.forget()
         await asyncio.to_thread(work)

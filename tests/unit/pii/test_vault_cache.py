@@ -32,9 +32,9 @@ async def test_repeated_loads_unseal_once_and_return_the_same_entries(tmp_path: 
     try:
         await store.add("c", [entry("Ann Lee", "<PERSON_1>"), entry("Bob Ray", "<PERSON_2>")])
         first = await store.load("c")
-        assert len(store._opened) == 2
+        assert len(store._sealer) == 2
         assert await store.load("c") == first
-        assert len(store._opened) == 2
+        assert len(store._sealer) == 2
     finally:
         await store.aclose()
 
@@ -64,7 +64,7 @@ async def test_expired_and_erased_rows_are_not_returned_although_remembered(tmp_
         await store.add("c2", [entry("Bob Ray", "<PERSON_1>", subject="s2")])
         assert len(await store.load("c1")) == len(await store.load("c2")) == 1
         assert await store.erase("t", "s1") == 1
-        assert len(store._opened) == 0  # erasure also forgets what this process had opened
+        assert len(store._sealer) == 0  # erasure also forgets what this process had opened
         assert await store.load("c1") == []
         clock.now += 61
         assert await store.load("c2") == []
