@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from collections import Counter
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-DATASET = Path(__file__).resolve().parents[3] / "datasets" / "manipulation"
+from tests.unit.detect.handwritten_sets import DATASET, KEYS, load_script, read_records
+
 HOLDOUT = DATASET / "holdout"
-KEYS = ["id", "split", "lang", "user", "response", "labels", "spans", "kind", "source", "group"]
-
-
-def _load_build() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("holdout_build", HOLDOUT / "build.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load_build()
+build = load_script(HOLDOUT / "build.py", "holdout_build")
 
 
 @pytest.fixture(scope="module")
 def records() -> list[dict[str, Any]]:
-    lines = (HOLDOUT / "holdout.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines]
+    return read_records(HOLDOUT / "holdout.jsonl")
 
 
 def test_jsonl_is_what_build_produces_from_the_yaml() -> None:

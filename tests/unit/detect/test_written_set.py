@@ -3,37 +3,22 @@ the held-out sets."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from collections import Counter
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-DATASET = Path(__file__).resolve().parents[3] / "datasets" / "manipulation"
+from tests.unit.detect.handwritten_sets import DATASET, KEYS, load_script, read_records
+
 WRITTEN = DATASET / "written"
-KEYS = ["id", "split", "lang", "user", "response", "labels", "spans", "kind", "source", "group"]
-
-
-def _load_builder() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("handwritten_builder", DATASET / "handwritten.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-builder = _load_builder()
+builder = load_script(DATASET / "handwritten.py", "handwritten_builder")
 
 
 @pytest.fixture(scope="module")
 def records() -> list[dict[str, Any]]:
-    lines = (WRITTEN / "written.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines]
+    return read_records(WRITTEN / "written.jsonl")
 
 
 def test_jsonl_is_what_the_builder_produces_from_the_yaml() -> None:
