@@ -1,7 +1,8 @@
 """Pattern layer: hand-written phrase patterns per tactic, giving high-precision evidence spans.
 
-Patterns were written from the tactic definitions in the research (De Freitas et al. 2025,
-DarkBench, MentalManip), before the labelled data existed, and are not tuned on the test split.
+Patterns were first written from the tactic definitions in the research (De Freitas et al. 2025,
+DarkBench, MentalManip), before the labelled data existed, then widened while reading training
+errors; they were never tuned on the blind test set (`datasets/manipulation/holdout_b/`).
 A hit is not a verdict: it is one feature of the statistical model (`P:<tactic>`), which learns
 how much each hit weighs, and it supplies the evidence span when it overlaps a flagged sentence.
 Structural constraints stand in for dependency patterns: the subject must be the bot ("I", "we"),
