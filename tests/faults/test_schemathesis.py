@@ -43,8 +43,22 @@ def test_admin_routes_never_answer_a_server_error(case: schemathesis.Case) -> No
     case.validate_response(response, checks=[not_a_server_error])
     if response.status_code >= 400 and case.path_parameters:
         subject = str(case.path_parameters.get("subject", ""))
-        if len(subject) >= 6:
-            assert subject not in _free_text(response)
+        if len(subject) >= 6 and subject in _free_text(response):
+            # The text may hold the generated subject by chance (hypothesis often gives the subject and
+            # the purpose the same value, and the purpose is named in its error): an echo is text that
+            # is there because of the subject, so ask again with a look-alike subject.
+            case.path_parameters = {**case.path_parameters, "subject": _look_alike(subject)}
+            assert subject in _free_text(case.call()), "the error echoed the subject id"
+
+
+def _look_alike(text: str) -> str:
+    """`text` with every letter and digit moved one step on (same length, same kinds of characters)."""
+    def step(char: str) -> str:
+        for first, size in (("a", 26), ("A", 26), ("0", 10)):
+            if first <= char < chr(ord(first) + size):
+                return chr(ord(first) + (ord(char) - ord(first) + 1) % size)
+        return char
+    return "".join(step(char) for char in text)
 
 
 # Keys whose values come from fixed vocabularies (a generated subject may happen to be one of them,
