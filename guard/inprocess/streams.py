@@ -8,14 +8,12 @@ the same kind of stream, checked, restored and, if need be, ended early with the
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TYPE_CHECKING, Any
 
 from guard.errors import UpstreamError
 from guard.proxy.anthropic_messages import AnthropicRelay
-from guard.proxy.openai_chat import _content_chunk, _relay_event  # the proxy's own chunk handling
-from guard.proxy.sse import SSEEvent
+from guard.proxy.openai_chat import _as_chunk, _content_chunk, _relay_chunk  # the proxy's own chunk handling
 
 if TYPE_CHECKING:
     from guard.core.pipeline import StreamGuard
@@ -50,8 +48,7 @@ class SDKStream:
             out = await self.relay.on_event(data)
             self.done = self.relay.done
         else:
-            out, self.template, done = await _relay_event(SSEEvent(json.dumps(data)), self.guard_stream,
-                                                          self.template)
+            out, self.template, done = await _relay_chunk(_as_chunk(data), self.guard_stream, self.template)
             self.done = self.done or done
         return [self._validate(item) for item in out]
 

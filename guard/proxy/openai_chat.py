@@ -245,9 +245,14 @@ def _decode(event: SSEEvent) -> dict[str, Any]:
         chunk = event.json()
     except ValueError:
         raise UpstreamError("The model upstream sent a stream event that is not JSON.", kind="malformed") from None
-    if not isinstance(chunk, dict):
+    return _as_chunk(chunk)
+
+
+def _as_chunk(value: Any) -> dict[str, Any]:
+    """A decoded stream event (from the wire or an SDK) that must be a chunk object."""
+    if not isinstance(value, dict):
         raise UpstreamError("The model upstream sent a stream event that is not a JSON object.", kind="malformed")
-    return chunk
+    return value
 
 
 def _plain_text(chunk: dict[str, Any]) -> bool:
@@ -262,12 +267,6 @@ def _plain_text(chunk: dict[str, Any]) -> bool:
     delta = choice.get("delta")
     return isinstance(delta, dict) and len(delta) == 1 and isinstance(delta.get("content"), str) and bool(
         delta["content"])
-
-
-async def _relay_event(event: SSEEvent, guard_stream: StreamGuard,
-                       template: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any], bool]:
-    """One upstream event → the chunks to send, the template for made-up chunks, whether it finished."""
-    return await _relay_chunk(_decode(event), guard_stream, template)
 
 
 async def _relay_chunk(chunk: dict[str, Any], guard_stream: StreamGuard,

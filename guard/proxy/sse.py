@@ -11,7 +11,7 @@ from typing import Any
 
 import anyio
 
-__all__ = ["SSEEvent", "SSEParser", "drain", "format_event", "iter_events", "relay_reads"]
+__all__ = ["SSEEvent", "SSEParser", "drain", "format_event", "relay_reads"]
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #: How long a finished stream waits for the upstream body to end before closing the connection.
@@ -71,15 +71,6 @@ class SSEParser:
     def close(self) -> list[SSEEvent]:
         """End of stream: an unterminated last event still counts."""
         return self.feed("\n\n") if self._buffer or self._data else []
-
-
-async def iter_events(chunks: AsyncIterator[str]) -> AsyncIterator[SSEEvent]:
-    parser = SSEParser()
-    async for chunk in chunks:
-        for event in parser.feed(chunk):
-            yield event
-    for event in parser.close():
-        yield event
 
 
 #: Handles the events of one body piece: appends the bytes to send to `out` and returns True once
