@@ -13,19 +13,12 @@ from guard.errors import StateError
 from guard.pii.keys import PIIKeys
 from guard.pii.vault import VaultEntry, open_vault
 from guard.pii.vault_postgres import PostgresVault
+from tests.support.clock import Clock
 from tests.support.postgres import fresh_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 KEYS = PIIKeys.from_master(b"v" * 32)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

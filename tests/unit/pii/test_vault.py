@@ -12,16 +12,9 @@ from guard.errors import ConfigError, StateError
 from guard.pii.keys import PIIKeys
 from guard.pii.vault import MemoryVault, Vault, VaultEntry, open_vault
 from guard.pii.vault_sqlite import SqliteVault
+from tests.support.clock import Clock
 
 KEYS = PIIKeys.from_master(b"v" * 32)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(params=["memory", "sqlite"])

@@ -11,16 +11,9 @@ from guard.errors import StateError
 from guard.pii.keys import PIIKeys
 from guard.pii.vault import OpenedRows, VaultEntry
 from guard.pii.vault_sqlite import SqliteVault
+from tests.support.clock import Clock
 
 KEYS = PIIKeys.from_master(b"v" * 32)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def entry(value: str, token: str, subject: str | None = "s1", tenant: str = "t") -> VaultEntry:
