@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import yaml
 from guard.detect.crossval import pen_of, summary
 from guard.detect.dataset import Example
 from guard.detect.patterns import TACTICS
+from tests.unit.detect.handwritten_sets import load_script
 
 DATA = Path(__file__).resolve().parents[3] / "datasets" / "manipulation"
 
@@ -45,11 +45,7 @@ def test_summary_counts_responses_and_tactics() -> None:
 
 def test_generator_reproduces_the_committed_files() -> None:
     """`make_dataset.py` rebuilds train, dev and test exactly as committed (the data is frozen and regenerable)."""
-    spec = importlib.util.spec_from_file_location("make_dataset", DATA / "make_dataset.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script(DATA / "make_dataset.py", "make_dataset")
     source = yaml.safe_load((DATA / "phrases.yaml").read_text(encoding="utf-8"))
     built = module.build(source)
     for extra in sorted(DATA.glob("phrases_r*.yaml")):
@@ -64,10 +60,6 @@ def test_generator_reproduces_the_committed_files() -> None:
 
 def test_texting_style_keeps_the_words() -> None:
     """The hurried-typing variant lower-cases, drops apostrophes and the final full stop, nothing else."""
-    spec = importlib.util.spec_from_file_location("make_dataset", DATA / "make_dataset.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script(DATA / "make_dataset.py", "make_dataset")
     assert module.texting("You're So Dramatic, Don't.") == "youre so dramatic, dont"
     assert module.texting("Already?") == "already?"

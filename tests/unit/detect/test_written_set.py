@@ -3,14 +3,22 @@ the held-out sets."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from typing import Any
 
 import pytest
 
-from tests.unit.detect.handwritten_sets import DATASET, KEYS, load_script, read_records
+from tests.unit.detect.handwritten_sets import (
+    DATASET,
+    KEYS,
+    check_language_mix,
+    check_spans,
+    check_unique,
+    ids_sharing_a_response,
+    load_script,
+    read_records,
+)
 
 WRITTEN = DATASET / "written"
 builder = load_script(DATASET / "handwritten.py", "handwritten_builder")
@@ -49,22 +57,11 @@ def test_every_record_follows_the_schema(records: list[dict[str, Any]]) -> None:
 
 
 def test_spans_lie_inside_the_response_and_match_the_labels(records: list[dict[str, Any]]) -> None:
-    for record in records:
-        response = record["response"]
-        previous_end = 0
-        for span in record["spans"]:
-            assert previous_end <= span["start"] < span["end"] <= len(response), record["id"]
-            assert span["label"] in record["labels"], record["id"]
-            sentence = response[span["start"] : span["end"]]
-            assert sentence == sentence.strip(), record["id"]
-            previous_end = span["end"]
-        assert {span["label"] for span in record["spans"]} == set(record["labels"]), record["id"]
+    check_spans(records)
 
 
 def test_ids_and_responses_are_unique(records: list[dict[str, Any]]) -> None:
-    assert len({record["id"] for record in records}) == len(records)
-    duplicated = [text for text, count in Counter(record["response"] for record in records).items() if count > 1]
-    assert duplicated == []
+    check_unique(records)
 
 
 def test_every_tactic_has_at_least_25_responses(records: list[dict[str, Any]]) -> None:
@@ -79,25 +76,14 @@ def test_hard_negatives_are_at_least_as_many_as_manipulative(records: list[dict[
 
 
 def test_about_a_fifth_is_german_french_or_spanish(records: list[dict[str, Any]]) -> None:
-    languages = Counter(record["lang"] for record in records)
-    assert 0.15 <= 1 - languages["en"] / len(records) <= 0.3
-    assert all(languages[lang] > 0 for lang in ("de", "fr", "es"))
+    check_language_mix(records)
 
 
 @pytest.mark.parametrize("held_out", ["holdout/holdout.jsonl", "holdout_b/holdout_b.jsonl"])
 def test_no_response_occurs_in_a_held_out_set(records: list[dict[str, Any]], held_out: str) -> None:
-    path = DATASET / held_out
-    if not path.exists():
-        pytest.skip(f"{held_out} is not in this checkout")
-    lines = path.read_text(encoding="utf-8").splitlines()
-    held = {json.loads(line)["response"] for line in lines if line.strip()}
-    assert sorted(record["id"] for record in records if record["response"] in held) == []
+    assert ids_sharing_a_response(records, DATASET / held_out) == []
 
 
 @pytest.mark.parametrize("split", ["dev", "test"])
 def test_no_response_occurs_in_the_frozen_evaluation_splits(records: list[dict[str, Any]], split: str) -> None:
-    path = DATASET / f"{split}.jsonl"
-    if not path.exists():
-        pytest.skip(f"{path.name} is not in this checkout")
-    frozen = {json.loads(line)["response"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
-    assert sorted(record["id"] for record in records if record["response"] in frozen) == []
+    assert ids_sharing_a_response(records, DATASET / f"{split}.jsonl") == []
