@@ -1,8 +1,10 @@
 """Policy inputs built from the pipeline's objects, and policy outputs read back into them.
 
-Inputs follow DESIGN.md: admit gets `{context, consents, signals, now}`, output gets
-`{context, findings, obligations}` (no time: the same answer is judged the same way, which lets
-the embedded engine memoise it). No raw personal value goes in: the context has no
+Inputs follow DESIGN.md: admit gets `{context, consents, signals, now}`, each consent with its
+`state` at `now` (`valid`, `withdrawn`, `expired`, `pending`: the store states the facts at this
+instant, the pack decides what they mean), output gets `{context, findings, obligations}` (no time:
+the same answer is judged the same way). A pack that decides on `state` and never reads `now` lets
+the embedded engine memoise admit too. No raw personal value goes in: the context has no
 subject, findings carry offsets and scores but not their evidence text.
 """
 
@@ -25,7 +27,7 @@ def admit_input(
 ) -> dict[str, Any]:
     return {
         "context": context,
-        "consents": [record.to_policy() for record in consents],
+        "consents": [{**record.to_policy(), "state": record.status(now)} for record in consents],
         "signals": signals.to_policy(),
         "now": policy_time(now),
     }

@@ -1,8 +1,12 @@
 # Admit: may this exchange go to the model, and on what conditions (obligations)?
 #
-# Input: {context, consents: [{purpose, granted_at, expires_at, withdrawn_at, source}],
+# Input: {context, consents: [{purpose, granted_at, expires_at, withdrawn_at, source, state}],
 #         signals: {pii_types, special_categories, crisis, emotional_content, therapy_request}, now}
 # Entry: data.guard.admit.decision -> {allow, reasons: [{id, message, citation}], obligations}
+#
+# Consents are judged by their `state` at the time of the exchange (valid, withdrawn, expired,
+# pending), which the consent store states; no rule reads `input.now`, so the embedded engine may
+# memoise the decision (docs/policies.md, "Memoised decisions").
 #
 # Written for the embedded engine's cost model (docs/policies.md): input fields and data documents
 # are bound to rules once, collections of regime ids (not of rule objects) are passed between
@@ -61,12 +65,13 @@ prohibitions contains r if {
 	r := {"id": ban.id, "message": therapy_message(ban), "citation": ban.citation}
 }
 
-# Without the time no consent can be checked: refuse rather than let consents pass unchecked.
+# Without every record's state no consent can be checked: refuse rather than let consents pass
+# unchecked.
 prohibitions contains r if {
-	not is_string(input.now)
+	consent.without_state(input.consents)
 	r := {
-		"id": "input.missing_now",
-		"message": "The policy input has no 'now' timestamp, so consents cannot be checked.",
+		"id": "input.consent_without_state",
+		"message": "A consent record has no 'state', so consents cannot be checked.",
 		"citation": null,
 	}
 }
@@ -80,7 +85,7 @@ else := ban.message
 consent_denials contains r if {
 	some purpose in purposes
 	consent.requires_consent(purpose)
-	state := consent.status(input.consents, purpose, input.now)
+	state := consent.status(input.consents, purpose)
 	not state == "valid"
 	r := {
 		"id": concat(".", ["consent", state]),
@@ -93,7 +98,7 @@ consent_denials contains reason(rule) if {
 	some _ in signals.special_categories
 	some id in culture.regime_ids
 	rule := culture.regime_rules[id].special_categories
-	not consent.has_valid(input.consents, rule.consent_purpose, input.now)
+	not consent.has_valid(input.consents, rule.consent_purpose)
 	some purpose in purposes
 	some processing_purpose in rule.processing_purposes
 	purpose == processing_purpose

@@ -10,7 +10,7 @@ ctx(setting, region, purposes) := {
 	"locale": "en", "language": "en", "age_band": "adult", "purposes": purposes, "model_kind": "generative",
 }
 
-consent_for(purpose) := {"purpose": purpose, "granted_at": "2026-01-01T00:00:00.000000Z", "expires_at": null, "withdrawn_at": null, "source": "api"}
+consent_for(purpose) := {"purpose": purpose, "granted_at": "2026-01-01T00:00:00.000000Z", "expires_at": null, "withdrawn_at": null, "source": "api", "state": "valid"}
 
 quiet := {"pii_types": [], "special_categories": [], "crisis": false, "emotional_content": false, "therapy_request": false}
 
@@ -57,14 +57,14 @@ test_eu_healthcare_emotion_inference_with_consent_carries_the_art_50_3_notice if
 }
 
 test_withdrawn_consent_is_refused if {
-	record := object.union(consent_for("emotion_inference"), {"withdrawn_at": "2026-05-01T00:00:00.000000Z"})
+	record := object.union(consent_for("emotion_inference"), {"withdrawn_at": "2026-05-01T00:00:00.000000Z", "state": "withdrawn"})
 	d := decide(ctx("healthcare", "DE", ["emotion_inference"]), [record], quiet)
 	not d.allow
 	reason_ids(d) == {"consent.withdrawn"}
 }
 
 test_expired_consent_is_refused if {
-	record := object.union(consent_for("personalization"), {"expires_at": "2026-05-01T00:00:00.000000Z"})
+	record := object.union(consent_for("personalization"), {"expires_at": "2026-05-01T00:00:00.000000Z", "state": "expired"})
 	d := decide(ctx("general", "US-TX", ["personalization"]), [record], quiet)
 	not d.allow
 	reason_ids(d) == {"consent.expired"}
@@ -169,12 +169,35 @@ test_redact_obligation_is_an_object_of_operators if {
 	r.obligations.redact == {"PERSON": "pseudonym"}
 }
 
-test_input_without_time_is_refused if {
-	d := admit.decision with input.context as ctx("general", "DE", ["generation"])
-		with input.consents as []
-		with input.signals as quiet
+test_pending_consent_is_refused_as_missing if {
+	record := object.union(consent_for("personalization"), {"granted_at": "2026-07-01T00:00:00.000000Z", "state": "pending"})
+	d := decide(ctx("general", "US-TX", ["personalization"]), [record], quiet)
 	not d.allow
-	reason_ids(d) == {"input.missing_now"}
+	reason_ids(d) == {"consent.missing"}
+}
+
+test_the_decision_does_not_need_the_time if {
+	d := admit.decision with input.context as ctx("healthcare", "DE", ["emotion_inference"])
+		with input.consents as [consent_for("emotion_inference")]
+		with input.signals as quiet
+	d.allow
+	d == decide(ctx("healthcare", "DE", ["emotion_inference"]), [consent_for("emotion_inference")], quiet)
+}
+
+test_a_consent_without_state_is_refused if {
+	record := object.remove(consent_for("personalization"), ["state"])
+	d := decide(ctx("general", "US-TX", ["personalization"]), [record], quiet)
+	not d.allow
+	reason_ids(d) == {"input.consent_without_state"}
+	some r in d.reasons
+	contains(r.message, "cannot be checked")
+}
+
+test_a_consent_without_state_is_refused_whatever_the_purposes if {
+	record := object.union(consent_for("training"), {"state": null})
+	d := decide(ctx("general", "BR", ["generation"]), [consent_for("personalization"), record], quiet)
+	not d.allow
+	reason_ids(d) == {"input.consent_without_state"}
 }
 
 test_input_without_context_has_no_decision if {

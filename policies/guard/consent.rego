@@ -1,7 +1,8 @@
-# Consent records: which purposes need one, and whether the one on file is valid now.
+# Consent records: which purposes need one, and whether the one on file is valid.
 #
-# Timestamps are UTC RFC 3339 strings in one fixed-width form ("2026-01-31T12:00:00.000000Z"),
-# so they compare correctly as strings (the engine normalises them before evaluation).
+# Each record carries its `state` at the time of the exchange ("valid", "withdrawn", "expired" or
+# "pending"), stated by the consent store; this package decides what the states mean and never
+# reads `input.now`, so the embedded engine can memoise admit decisions (docs/policies.md).
 package guard.consent
 
 import rego.v1
@@ -17,35 +18,27 @@ consent_free(purpose) if {
 
 requires_consent(purpose) if not consent_free(purpose)
 
-withdrawn(record, now) if {
-	not record.withdrawn_at == null
-	record.withdrawn_at <= now
-}
-
-expired(record, now) if {
-	not record.expires_at == null
-	record.expires_at <= now
-}
-
-valid(record, now) if {
-	record.granted_at <= now
-	not withdrawn(record, now)
-	not expired(record, now)
-}
-
-# "valid" | "withdrawn" | "expired" | "missing" for one purpose.
-status(consents, purpose, now) := "valid" if {
+# Some record for the purpose is in this state.
+in_state(consents, purpose, state) if {
 	some record in consents
 	record.purpose == purpose
-	valid(record, now)
+	record.state == state
+}
+
+# "valid" | "withdrawn" | "expired" | "missing" for one purpose (a "pending" record, granted for
+# later, counts as missing).
+status(consents, purpose) := "valid" if {
+	in_state(consents, purpose, "valid")
 } else := "withdrawn" if {
-	some record in consents
-	record.purpose == purpose
-	withdrawn(record, now)
+	in_state(consents, purpose, "withdrawn")
 } else := "expired" if {
-	some record in consents
-	record.purpose == purpose
-	expired(record, now)
+	in_state(consents, purpose, "expired")
 } else := "missing"
 
-has_valid(consents, purpose, now) if status(consents, purpose, now) == "valid"
+has_valid(consents, purpose) if status(consents, purpose) == "valid"
+
+# A record without a string state: its status cannot be known (admit refuses, fail closed).
+without_state(consents) if {
+	some record in consents
+	not is_string(record.state)
+}

@@ -1,7 +1,8 @@
 """Seeded, varied policy inputs and the shipped pack's decisions on them (the golden file).
 
 The inputs are plain dicts in the documented input contract (docs/policies.md), built here rather
-than through the pipeline's objects, so the golden file pins the policy alone. Decisions are stored
+than through the pipeline's objects, so the golden file pins the policy alone; each consent carries
+its `state` at NOW, computed from its times as `ConsentRecord.status` does (`consent_state`). Decisions are stored
 deduplicated: tables of distinct reasons, obligations and decisions and, per case, indexes. Reasons are sorted by rule
 id as the engine's readers sort them (ties keep the policy's order, which reaches the decision).
 
@@ -52,13 +53,25 @@ def _context(rng: random.Random) -> dict[str, Any]:
     }
 
 
+def consent_state(record: dict[str, Any], now: str) -> str:
+    """`ConsentRecord.status` on the fixed-width strings: the state the store states at `now`."""
+    if record["withdrawn_at"] is not None and record["withdrawn_at"] <= now:
+        return "withdrawn"
+    if record["expires_at"] is not None and record["expires_at"] <= now:
+        return "expired"
+    if record["granted_at"] > now:
+        return "pending"
+    return "valid"
+
+
 def _consent(rng: random.Random, purpose: str) -> dict[str, Any]:
-    return {
+    record = {
         "purpose": purpose, "granted_at": rng.choice(TIMES[:4] + TIMES[5:]),
         "expires_at": rng.choice(TIMES) if rng.random() < 0.35 else None,
         "withdrawn_at": rng.choice(TIMES) if rng.random() < 0.25 else None,
         "source": rng.choice(["signup", "settings"]),
     }
+    return {**record, "state": consent_state(record, NOW)}
 
 
 def admit_case(rng: random.Random) -> dict[str, Any]:
@@ -80,7 +93,10 @@ def admit_case(rng: random.Random) -> dict[str, Any]:
         "now": NOW,
     }
     if rng.random() < 0.01:
-        del document["now"]  # refused: consents cannot be checked without the time
+        if consents:
+            del consents[0]["state"]  # refused: consents cannot be checked without their state
+        else:
+            del document["now"]  # decided as with it: the pack reads the states, never the time
     return document
 
 

@@ -54,6 +54,14 @@ def test_the_cases_are_varied(golden: dict[str, Any]) -> None:
     assert {a["allow"] for a in admits} == {True, False}
     rule_ids = {r["id"] for a in admits for r in a["reasons"]}
     assert {"eu.ai_act.art5_1_f", "us_il.hb1806.no_ai_therapy", "consent.missing", "consent.withdrawn",
-            "consent.expired", "consent.special_category", "input.missing_now", "us_ca.sb243.minor_break",
+            "consent.expired", "consent.special_category", "input.consent_without_state", "us_ca.sb243.minor_break",
             "safety.crisis_protocol", "eu.ai_act.art50_3"} <= rule_ids
     assert {o["action"] for o in outputs} == {"pass", "annotate", "rewrite", "block"}
+
+
+def test_the_inputs_carry_every_consent_state() -> None:
+    """The admit inputs hold consents in every state, some consent without a state and some input without now."""
+    admits = [admit for admit, _ in cases()]
+    states = {record.get("state") for admit in admits for record in admit["consents"]}
+    assert states == {"valid", "withdrawn", "expired", "pending", None}
+    assert any("now" not in admit for admit in admits)
