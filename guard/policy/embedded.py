@@ -6,38 +6,58 @@ an evaluation looks at the files' sizes and times; if they changed, a background
 the new pack and swaps it in with one assignment. Requests keep using the bundle they started
 with, so none is lost; a broken edit is logged and kept out (`last_error`), the last good bundle
 keeps serving.
+
+Memoisation: entries in `memo_entries` (admit, output, texts) are answered from a bounded memo
+keyed by bundle revision, entry and the input as canonical JSON, when a static look at the serving
+modules (`guard.policy.purity`) finds that the value can depend on nothing else: no impure builtin
+(`time.now_ns`, `http.send`, ...), and, for inputs that carry `now` (admit), no module reading
+`input.now`; the key then leaves `now` out. The shipped pack never reads `input.now`: admit decides
+on each consent record's `state` at `now`, stated by the consent store. So a decision that time
+could change is never served stale: a grant, withdrawal or expiry changes a record's state (and
+its times), hence the key, and the store's freshness checks (`guard.consent.freshness`) make every
+exchange read the current records. A pack that reads `input.now` is still correct, only its admit
+decisions are evaluated every time.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import structlog
 
 from guard.errors import PolicyError
-from guard.policy.bundle import fingerprint, load_bundle
+from guard.policy.bundle import PolicyBundle, fingerprint, load_bundle
 from guard.policy.engine import Entry, Evaluation
+from guard.policy.purity import Purity, purity
 from guard.policy.rego import ENTRYPOINTS, Compiled, compile_bundle, evaluate, new_interpreter
 
 __all__ = ["EmbeddedEngine"]
 
 log = structlog.get_logger("guard.policy")
 
-# Builtins whose result is not a function of the input and data: a pack using any of them is
-# never memoised.
-_IMPURE = re.compile(r"\b(?:time\.now_ns|http\.send|rand\.intn|uuid\.rfc4122|opa\.runtime|net\.lookup_ip_addr)\b")
+
+@dataclass(frozen=True, slots=True)
+class _Serving:
+    """The compiled bundle and what it allows to be memoised, swapped in together on reload."""
+
+    compiled: Compiled
+    purity: Purity
+
+    @classmethod
+    def build(cls, pack: PolicyBundle) -> _Serving:
+        return cls(compiled=compile_bundle(pack), purity=purity(pack.modules.values()))
 
 
 class EmbeddedEngine:
     def __init__(
         self, policy_dir: Path, *, reload: bool = True, check_interval_s: float = 1.0,
-        memo_entries: frozenset[str] = frozenset({"output", "texts"}), memo_size: int = 4096,
+        memo_entries: frozenset[str] = frozenset({"admit", "output", "texts"}), memo_size: int = 4096,
     ) -> None:
         self.policy_dir = policy_dir
         self.memo_entries = memo_entries
@@ -50,9 +70,7 @@ class EmbeddedEngine:
         self.reload_failures = 0  # broken edits rejected; the last good bundle kept serving
         self._reload_enabled = reload
         self._fingerprint = fingerprint(policy_dir)
-        pack = load_bundle(policy_dir)
-        self._active: Compiled = compile_bundle(pack)
-        self._pure = not any(_IMPURE.search(source) for source in pack.modules.values())
+        self._serving = _Serving.build(load_bundle(policy_dir))
         self._eval_lock = threading.Lock()
         self._reload_lock = threading.Lock()
         self._runner = new_interpreter()
@@ -60,17 +78,22 @@ class EmbeddedEngine:
 
     @property
     def revision(self) -> str:
-        return self._active.revision
+        return self._serving.compiled.revision
 
     def evaluate_sync(self, entry: Entry, document: dict[str, Any]) -> Evaluation:
-        """Evaluate an entry. Entries in `memo_entries` whose input carries no time (`output`,
-        `texts`) are memoised per bundle: the same input gives the same value, as long as the pack
-        uses no impure builtin (time.now_ns, http.send, ...). Treat returned values as read-only."""
+        """Evaluate an entry, or answer it from the memo (see the module docstring).
+
+        An entry in `memo_entries` is memoised per bundle when the pack uses no impure builtin
+        and either its input carries no `now` (output, texts) or no serving module reads
+        `input.now` (admit with the shipped pack; the key leaves `now` out, so a conversation's
+        repeated admit input hits at any time). Time still counts through the consents: a
+        withdrawal or an expiry changes a record's `state`, hence the key. Treat returned values
+        as read-only."""
         self._maybe_reload()
-        active = self._active  # one snapshot per evaluation: a reload never changes it midway
-        key = None
-        if entry in self.memo_entries and self._pure and "now" not in document:
-            key = (active.revision, entry, json.dumps(document, sort_keys=True, separators=(",", ":")))
+        serving = self._serving  # one snapshot per evaluation: a reload never changes it midway
+        active = serving.compiled
+        key = self._memo_key(serving, entry, document)
+        if key is not None:
             cached = self._memo.get(key)
             if cached is not None:
                 self.memo_hits += 1
@@ -88,6 +111,16 @@ class EmbeddedEngine:
 
     async def evaluate(self, entry: Entry, document: dict[str, Any]) -> Evaluation:
         return self.evaluate_sync(entry, document)
+
+    def _memo_key(self, serving: _Serving, entry: Entry, document: dict[str, Any]) -> tuple[str, str, str] | None:
+        """The memo key of an evaluation, or None if its value may depend on more than the key holds."""
+        if entry not in self.memo_entries or not serving.purity.pure:
+            return None
+        if "now" in document:
+            if serving.purity.reads_now:
+                return None
+            document = {name: value for name, value in document.items() if name != "now"}
+        return serving.compiled.revision, entry, json.dumps(document, sort_keys=True, separators=(",", ":"))
 
     def _maybe_reload(self) -> None:
         if not self._reload_enabled:
@@ -118,23 +151,22 @@ class EmbeddedEngine:
             return False
         try:
             pack = load_bundle(self.policy_dir)
-            if pack.revision == self._active.revision:
+            if pack.revision == self._serving.compiled.revision:
                 self._fingerprint = current
                 return False
-            compiled = compile_bundle(pack)
+            serving = _Serving.build(pack)
         except PolicyError as exc:
             self._fingerprint = current  # retry only when the files change again
             self.last_error = exc.message
             self.reload_failures += 1
-            log.warning("policy_reload_failed", error=exc.message, serving=self._active.revision[:12])
+            log.warning("policy_reload_failed", error=exc.message, serving=self.revision[:12])
             return False
-        self._active = compiled
-        self._pure = not any(_IMPURE.search(source) for source in pack.modules.values())
+        self._serving = serving  # the bundle and its memo flags, in one assignment
         self._memo.clear()  # entries are keyed by revision too; this only frees the memory
         self._fingerprint = current
         self.last_error = None
         self.reloads += 1
-        log.info("policy_reloaded", revision=compiled.revision[:12])
+        log.info("policy_reloaded", revision=serving.compiled.revision[:12])
         return True
 
     async def aclose(self) -> None:
