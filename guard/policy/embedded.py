@@ -104,9 +104,7 @@ class EmbeddedEngine:
             raise PolicyError(f"The policy entry {ENTRYPOINTS[entry]} must be an object, not {type(value).__name__}.",
                               hint="Make the decision rule build an object.")
         if key is not None:
-            self._memo[key] = value
-            while len(self._memo) > self.memo_size:
-                self._memo.popitem(last=False)
+            self._remember(key, value)
         return Evaluation(value=value, revision=active.revision)
 
     async def evaluate(self, entry: Entry, document: dict[str, Any]) -> Evaluation:
@@ -121,6 +119,15 @@ class EmbeddedEngine:
                 return None
             document = {name: value for name, value in document.items() if name != "now"}
         return serving.compiled.revision, entry, json.dumps(document, sort_keys=True, separators=(",", ":"))
+
+    def _remember(self, key: tuple[str, str, str], value: dict[str, Any]) -> None:
+        memo = self._memo
+        memo[key] = value
+        while len(memo) > self.memo_size:
+            try:
+                memo.popitem(last=False)
+            except KeyError:  # a reload thread cleared the memo meanwhile
+                break
 
     def _maybe_reload(self) -> None:
         if not self._reload_enabled:

@@ -94,9 +94,10 @@ def test_a_broken_pack_at_start_is_a_policy_error(pack_copy: Path) -> None:
         EmbeddedEngine(pack_copy)
 
 
-def test_evaluations_during_reloads_all_succeed(pack_copy: Path) -> None:
+@pytest.mark.parametrize("memo_entries", [frozenset(), frozenset({"admit", "output", "texts"})], ids=["cold", "memo"])
+def test_evaluations_during_reloads_all_succeed(pack_copy: Path, memo_entries: frozenset[str]) -> None:
     """Threads evaluating while the pack is edited and reloaded never fail and never see a mix."""
-    engine = EmbeddedEngine(pack_copy, reload=True, check_interval_s=0.0)
+    engine = EmbeddedEngine(pack_copy, reload=True, check_interval_s=0.0, memo_entries=memo_entries)
     revisions: set[str] = set()
     errors: list[BaseException] = []
     stop = threading.Event()
