@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from guard.core.lru import BoundedLRU
 from guard.errors import ConfigError
 from guard.pii.entities import DEFAULT_ENTITIES, SUPPORTED_ENTITIES
 from guard.pii.recognizers import Gate, SpanRecognizer, TextFacts, build_recognizers, follows_version_cue
@@ -205,11 +205,14 @@ def resolve_entities(settings: PIISettings) -> frozenset[str]:
 
 
 class _OffsetCache:
-    """Bounded LRU of analysis results (offsets and types only, never values)."""
+    """Bounded LRU of analysis results (offsets and types only, never values).
+
+    Locked: `begin` reads it on the event loop while `finish` fills it in the analysis thread.
+    """
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._items: OrderedDict[bytes, tuple[Span, ...]] = OrderedDict()
+        self._items: BoundedLRU[bytes, tuple[Span, ...]] = BoundedLRU(size)
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -219,19 +222,15 @@ class _OffsetCache:
             found = self._items.get(key)
             if found is None:
                 self.misses += 1
-                return None
-            self._items.move_to_end(key)
-            self.hits += 1
+            else:
+                self.hits += 1
             return found
 
     def put(self, key: bytes, spans: Sequence[Span]) -> None:
         if self._size <= 0:
             return
         with self._lock:
-            self._items[key] = tuple(spans)
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            self._items.put(key, tuple(spans))
 
 
 @dataclass(slots=True)
