@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections import OrderedDict
 
-__all__ = ["SPECIAL_CATEGORIES", "special_categories"]
+from guard.core.lru import BoundedLRU
+
+__all__ = ["SPECIAL_CATEGORIES", "SpecialCategoryFinder", "special_categories"]
 
 _TERMS: dict[str, tuple[str, ...]] = {
     "health": (
@@ -48,23 +49,37 @@ _PATTERNS = {
 
 
 def special_categories(text: str) -> set[str]:
-    """The special categories whose cue words appear in `text`.
+    """The special categories whose cue words appear in `text` (not remembered: see `SpecialCategoryFinder`)."""
+    return set(_categories(text))
 
-    Chat clients resend the whole history every turn, so results are remembered per text, keyed
-    by a digest (the text itself is not kept) in a small bounded table.
+
+def _categories(text: str) -> frozenset[str]:
+    return frozenset(category for category, pattern in _PATTERNS.items() if pattern.search(text))
+
+
+class SpecialCategoryFinder:
+    """`special_categories` with its results remembered per text.
+
+    Chat clients resend the whole history every turn, so results are kept per text, keyed by a
+    digest (the text itself is not kept), in a table of at most `cache_size` entries that forgets
+    the oldest first. Locked, as a stage may be used from more than one thread.
     """
-    key = hashlib.blake2b(text.encode(), digest_size=16).digest()
-    with _LOCK:
-        known = _SEEN.get(key)
-    if known is None:
-        known = frozenset(category for category, pattern in _PATTERNS.items() if pattern.search(text))
-        with _LOCK:
-            _SEEN[key] = known
-            while len(_SEEN) > _SEEN_SIZE:
-                _SEEN.popitem(last=False)
-    return set(known)
 
+    def __init__(self, *, cache_size: int = 4096) -> None:
+        self._seen: BoundedLRU[bytes, frozenset[str]] = BoundedLRU(cache_size, refresh_on_get=False)
+        self._lock = threading.Lock()
 
-_SEEN_SIZE = 4096
-_SEEN: OrderedDict[bytes, frozenset[str]] = OrderedDict()
-_LOCK = threading.Lock()
+    def find(self, text: str) -> set[str]:
+        """The special categories whose cue words appear in `text` (a new set: the caller may change it)."""
+        key = hashlib.blake2b(text.encode(), digest_size=16).digest()
+        with self._lock:
+            known = self._seen.get(key)
+        if known is None:
+            known = _categories(text)
+            with self._lock:
+                self._seen.put(key, known)
+        return set(known)
+
+    def __len__(self) -> int:
+        """How many texts' results are remembered."""
+        return len(self._seen)

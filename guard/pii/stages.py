@@ -33,7 +33,7 @@ from guard.pii.operators import OPERATORS, encrypt_value, hash_value, mask_value
 from guard.pii.pseudonyms import Pseudonymizer
 from guard.pii.restore import RestoreFilter, Restorer, find_literals
 from guard.pii.spans import Span, spread_found_values
-from guard.pii.special import special_categories
+from guard.pii.special import SpecialCategoryFinder
 
 if TYPE_CHECKING:
     from guard.core.exchange import Exchange
@@ -96,6 +96,7 @@ class RedactStage(BaseStage):
         self._keys = keys
         self._hasher = hasher
         self._pseudonymizer = Pseudonymizer(keys.pseudonym)
+        self._special = SpecialCategoryFinder(cache_size=settings.cache_size)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         # spaCy objects are not thread-safe; one analysis thread keeps the event loop free.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="guard-pii")
@@ -126,7 +127,7 @@ class RedactStage(BaseStage):
         state.spans = await self.analyze(state.texts, state.language)
         for text, spans in zip(state.texts, state.spans, strict=True):
             exchange.signals.pii_types.update(span.entity for span in spans)
-            exchange.signals.special_categories.update(special_categories(text))
+            exchange.signals.special_categories.update(self._special.find(text))
 
     async def on_request(self, exchange: Exchange, decision: Decision) -> None:
         if not self.settings.enabled:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from guard.pii.special import special_categories
+from guard.pii.special import SpecialCategoryFinder, special_categories
 
 
 @pytest.mark.parametrize(
@@ -28,13 +28,19 @@ def test_special_categories(text: str, expected: set[str]) -> None:
 def test_remembered_results_are_per_text_bounded_and_not_shared() -> None:
     """Results are remembered per text digest: a caller changing its set changes nothing for the next
     caller, a different text gets its own answer, and the table stays bounded."""
-    from guard.pii import special
-
-    first = special_categories("I was diagnosed with depression last spring")
+    finder = SpecialCategoryFinder(cache_size=16)
+    first = finder.find("I was diagnosed with depression last spring")
     first.add("religion")
-    assert special_categories("I was diagnosed with depression last spring") == {"health"}
-    assert special_categories("I was diagnosed with depression last spring!") == {"health"}
-    assert special_categories("nothing special here") == set()
-    for n in range(special._SEEN_SIZE + 10):
-        special_categories(f"turn {n}")
-    assert len(special._SEEN) == special._SEEN_SIZE
+    assert finder.find("I was diagnosed with depression last spring") == {"health"}
+    assert finder.find("I was diagnosed with depression last spring!") == {"health"}
+    assert finder.find("nothing special here") == set()
+    for n in range(16 + 10):
+        finder.find(f"turn {n}")
+    assert len(finder) == 16
+
+
+def test_each_finder_remembers_on_its_own() -> None:
+    """A finder's table is its own: nothing is remembered at module level or shared between finders."""
+    one, other = SpecialCategoryFinder(), SpecialCategoryFinder(cache_size=0)
+    assert one.find("my therapist helps") == other.find("my therapist helps") == {"health"}
+    assert (len(one), len(other)) == (1, 0)
