@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from guard.core.decision import Finding
+from guard.core.lru import BoundedLRU
 from guard.detect.cues import Cues, farewell_acknowledged, goodbye_unanswered, read_user
 from guard.detect.features import hash_features, sentence_features
 from guard.detect.model import FloatArray, LinearModel
@@ -50,8 +50,10 @@ class ManipulationDetector:
         self.model = model
         self.min_score = min_score
         self._ignore = model.tactics.index("exit.ignore") if "exit.ignore" in model.tactics else -1
-        self._cache: OrderedDict[_Key, FloatArray] = OrderedDict()
+        # First in, first out: a hit does not make a sentence recent (the behaviour so far).
+        self._cache: BoundedLRU[_Key, FloatArray] = BoundedLRU(cache_size, refresh_on_get=False)
         self._cache_size = cache_size
+        # Flushed whole when full: `scan_sentences` takes a plain dict.
         self._hits: dict[str, list[PatternHit]] = {}
 
     def clear_cache(self) -> None:
@@ -147,18 +149,13 @@ class ManipulationDetector:
                 hashed.append(hash_features(feats, self.model.buckets))
             for n, margins in zip(missing, self.model.raw_batch(hashed), strict=True):
                 rows[n] = margins
-                self._remember(keys[n], margins)
+                self._cache.put(keys[n], margins)
         return np.vstack([row for row in rows if row is not None])
 
     def _scan(self, response: str, spans: list[tuple[int, int]]) -> list[PatternHit]:
         if len(self._hits) > self._cache_size:
             self._hits.clear()
         return scan_sentences(response, spans, self._hits)
-
-    def _remember(self, key: _Key, margins: FloatArray) -> None:
-        self._cache[key] = margins
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
 
 
 def _cues_from_key(key: tuple[str, ...]) -> Cues:
