@@ -1,8 +1,9 @@
 """The record stage: seals each finished decision into the writer's chain and serves it back.
 
 Appending is a short critical section (number, hash, sign, one write) under a lock, so records of
-concurrent exchanges land in one well-ordered chain. Recent decision documents stay in an LRU so
-`GET /guard/decisions/{id}` is a dictionary lookup; older ones are found in the store.
+concurrent exchanges land in one well-ordered chain. The newest decision documents stay in memory
+(the first recorded leave first) so `GET /guard/decisions/{id}` is a dictionary lookup; older ones
+are found in the store.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import os
 import re
 import threading
 import time
-from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from guard.audit.canonical import canonical_bytes
 from guard.audit.chain import ChainWriter, Sealed
 from guard.audit.keys import SigningKey, public_pem
 from guard.audit.record import parse_line
+from guard.core.lru import BoundedLRU
 from guard.errors import BadRequest, GuardError
 
 if TYPE_CHECKING:
@@ -71,8 +72,9 @@ class AuditRecorder:
         self.checkpoint_seconds = checkpoint_seconds
         self.recent_capacity = recent
         # Recent decisions as their stored lines: bytes cost a third of the memory of the parsed
-        # documents and nothing to the garbage collector; `get` parses the one it returns.
-        self._recent: OrderedDict[str, bytes] = OrderedDict()
+        # documents and nothing to the garbage collector; `get` parses the one it returns. First
+        # in, first out: reading a decision does not keep it longer.
+        self._recent: BoundedLRU[str, bytes] = BoundedLRU(recent, refresh_on_get=False)
         self._lock = threading.Lock()
         self._checkpointed_seq = -1
         self._checkpointed_at = time.monotonic()
@@ -172,9 +174,7 @@ class AuditRecorder:
         if self.recent_capacity <= 0:
             return
         with self._lock:
-            self._recent[decision_id] = line
-            while len(self._recent) > self.recent_capacity:
-                self._recent.popitem(last=False)
+            self._recent.put(decision_id, line)
 
     async def get(self, decision_id: str, *, tenant: str | None = None) -> dict[str, object] | None:
         line = self._recent.get(decision_id)
