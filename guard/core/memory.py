@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import TYPE_CHECKING
+
+from guard.core.lru import BoundedLRU
 
 if TYPE_CHECKING:
     from guard.core.decision import Decision
@@ -16,12 +17,11 @@ class MemoryRecorder:
 
     def __init__(self, capacity: int = 10_000) -> None:
         self.capacity = capacity
-        self._docs: OrderedDict[str, dict[str, object]] = OrderedDict()
+        # The last recorded, not the last read: first in, first out.
+        self._docs: BoundedLRU[str, dict[str, object]] = BoundedLRU(capacity, refresh_on_get=False)
 
     async def record(self, decision: Decision) -> None:
-        self._docs[decision.id] = decision.to_document()
-        while len(self._docs) > self.capacity:
-            self._docs.popitem(last=False)
+        self._docs.put(decision.id, decision.to_document())
 
     async def get(self, decision_id: str, *, tenant: str | None = None) -> dict[str, object] | None:
         doc = self._docs.get(decision_id)
