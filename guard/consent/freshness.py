@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
+
+from guard.core.lru import BoundedLRU
 
 __all__ = ["CHANGE_LOG_SCHEMA", "LOG_ROWS", "ChangeWatch", "Changes", "ReadCache"]
 
@@ -70,30 +72,27 @@ class ReadCache(Generic[K, V]):
     """A bounded LRU. `generation` counts invalidations: a reader notes it before going to the store
     and `put`s only if nothing was invalidated meanwhile, so an answer read across a change is never kept."""
 
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self.generation = 0
-        self._items: OrderedDict[K, V] = OrderedDict()
+    # The table's own `get` (see BoundedLRU): a read costs no extra call.
+    get: Callable[[K], V | None]
 
-    def get(self, key: K) -> V | None:
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
+    def __init__(self, capacity: int) -> None:
+        self.generation = 0
+        self._items: BoundedLRU[K, V] = BoundedLRU(capacity)
+        self.get = self._items.get
+
+    @property
+    def capacity(self) -> int:
+        return self._items.capacity
 
     def put(self, key: K, value: V, generation: int) -> None:
-        if generation != self.generation or self.capacity <= 0:
-            return
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self.capacity:
-            self._items.popitem(last=False)
+        if generation == self.generation:
+            self._items.put(key, value)
 
     def drop(self, keys: set[K]) -> None:
         if keys:
             self.generation += 1
             for key in keys:
-                self._items.pop(key, None)
+                self._items.pop(key)
 
     def clear(self) -> None:
         self.generation += 1
