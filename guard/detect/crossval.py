@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from guard.detect.dataset import Example
+from guard.detect.dataset import Example, pen_of
 from guard.detect.detector import ManipulationDetector
 from guard.detect.model import LinearModel
 from guard.detect.patterns import TACTICS
@@ -30,15 +30,6 @@ from guard.detect.train import FOLDS, GENERIC_SCALE, C, load_training, train_exa
 __all__ = ["main", "pen_of", "scores_of", "summary"]
 
 THRESHOLD = 0.5
-FIRST_PEN = "base"
-
-
-def pen_of(example: Example) -> str:
-    """Who wrote a response's source phrase: `base` (first round), `r2` (second), `written` (another author)."""
-    if example.id.startswith("written-"):
-        return "written"
-    head, sep, _ = example.group.partition(":")
-    return head if sep else FIRST_PEN
 
 
 def scores_of(model: LinearModel, examples: Sequence[Example]) -> npt.NDArray[np.float64]:

@@ -6,7 +6,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Example", "load_file", "load_split"]
+__all__ = ["Example", "load_file", "load_split", "pen_of"]
+
+FIRST_PEN = "base"
+# Hand-written sets by id prefix: each was written by a different author (docs/dataset.md).
+HANDWRITTEN_PENS = {"written-": "written", "holdout-": "holdout_a", "holdoutb-": "holdout_b"}
 
 
 @dataclass(slots=True, frozen=True)
@@ -48,3 +52,13 @@ def load_file(path: str | Path) -> list[Example]:
                 )
             )
     return examples
+
+
+def pen_of(example: Example) -> str:
+    """Who wrote a response: `base` or `r2` (the two generated rounds of phrases*.yaml), or the
+    hand-written set it comes from (`written`, `holdout_a`, `holdout_b`), each by another author."""
+    for prefix, pen in HANDWRITTEN_PENS.items():
+        if example.id.startswith(prefix):
+            return pen
+    head, sep, _ = example.group.partition(":")
+    return head if sep else FIRST_PEN

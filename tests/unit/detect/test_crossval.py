@@ -25,6 +25,8 @@ def test_pen_of_names_the_writing_round() -> None:
     assert pen_of(_example("train-0001", "guilt/en#3", {"guilt"})) == "base"
     assert pen_of(_example("train-1500", "r2:guilt/en#3", {"guilt"})) == "r2"
     assert pen_of(_example("written-0007", "written/guilt#7", {"guilt"})) == "written"
+    assert pen_of(_example("holdout-0007", "holdout/guilt#7", {"guilt"})) == "holdout_a"
+    assert pen_of(_example("holdoutb-0007", "holdout_b/guilt#7", {"guilt"})) == "holdout_b"
 
 
 def test_summary_counts_responses_and_tactics() -> None:
