@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from guard.detect.patterns import TACTICS
 from tests.unit.detect.handwritten_sets import (
     DATASET,
     KEYS,
@@ -22,6 +23,12 @@ from tests.unit.detect.handwritten_sets import (
 
 WRITTEN = DATASET / "written"
 builder = load_script(DATASET / "handwritten.py", "handwritten_builder")
+
+
+def test_the_builder_knows_the_detector_s_tactics() -> None:
+    """The dataset builder keeps its own tactic list (the data must not depend on the detector's code);
+    the two lists must name the same tactics in the same order."""
+    assert tuple(builder.TACTICS) == TACTICS
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +86,9 @@ def test_about_a_fifth_is_german_french_or_spanish(records: list[dict[str, Any]]
     check_language_mix(records)
 
 
-@pytest.mark.parametrize("held_out", ["holdout/holdout.jsonl", "holdout_b/holdout_b.jsonl"])
+@pytest.mark.parametrize(
+    "held_out", ["holdout/holdout.jsonl", "holdout_b/holdout_b.jsonl", "holdout_c/holdout_c.jsonl"]
+)
 def test_no_response_occurs_in_a_held_out_set(records: list[dict[str, Any]], held_out: str) -> None:
     assert ids_sharing_a_response(records, DATASET / held_out) == []
 
