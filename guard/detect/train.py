@@ -3,14 +3,15 @@
     python -m guard.detect.train [--data datasets/manipulation] [--out guard/detect/data/manipulation.npz]
 
 One logistic regression per tactic over hashed sentence features (scikit-learn, liblinear) on every
-labelled file of the dataset (`TRAINING_FILES`: train, dev, the retired test split and the
+labelled file of the dataset (`TRAINING_FILES`: train, dev, the retired test split, the
 hand-written set `written/written.jsonl`, which another author wrote without reading the detector, and
-the first blind set `holdout/holdout.jsonl`, folded in after it was scored).
+the first two blind sets `holdout/holdout.jsonl` and `holdout_b/holdout_b.jsonl`, each folded in
+after it was scored).
 Calibration: 5-fold cross-validation grouped by source phrase (so variants of one phrase never sit
 on both sides) gives out-of-fold margins for every response; per-tactic Platt scaling is fitted on
 them at response level (the highest sentence margin of a response against its labels), so a score
 of 0.5 means "more likely than not" for every tactic. The final blind set
-(`datasets/manipulation/holdout_b/`) is never read. Weights are exported to a plain `.npz` evaluated
+(`datasets/manipulation/holdout_c/`) is never read. Weights are exported to a plain `.npz` evaluated
 by `guard.detect.model` with numpy; no pickle is shipped. Deterministic for a given dataset.
 """
 
@@ -36,9 +37,13 @@ from guard.detect.sentences import split_sentences
 
 __all__ = ["TRAINING_FILES", "dataset_digest", "fit_platt", "load_training", "main", "train", "train_examples"]
 
-# The old test split was retired as a measure and folded in; so was the first blind set (holdout/)
-# once it had been scored (docs/dataset.md). The final blind set, holdout_b/, is never read.
-TRAINING_FILES = ("train.jsonl", "dev.jsonl", "test.jsonl", "written/written.jsonl", "holdout/holdout.jsonl")
+# The old test split was retired as a measure and folded in; so were the first two blind sets
+# (holdout/, holdout_b/), each once it had been scored (docs/dataset.md). The final blind set,
+# holdout_c/, is never read.
+TRAINING_FILES = (
+    "train.jsonl", "dev.jsonl", "test.jsonl", "written/written.jsonl", "holdout/holdout.jsonl",
+    "holdout_b/holdout_b.jsonl",
+)
 BUCKETS = 1 << 18
 C = 0.3
 GENERIC_SCALE = 5.0
@@ -46,7 +51,7 @@ FOLDS = 5
 MIN_POSITIVES_FOR_OWN_CALIBRATION = 6
 PLATT_PRIOR = 1.0
 DROPOUT_WEIGHT = 0.5  # weight of the pattern-free copies of sentences with a pattern hit (see Prepared)
-PRUNE_BELOW = 0.02  # buckets with no weight this large for any tactic are not shipped
+PRUNE_BELOW = 0.03  # buckets with no weight this large for any tactic are not shipped
 GATED = -25.0  # margins at or below this mean a gate ruled the tactic out
 
 
