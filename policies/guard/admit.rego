@@ -22,6 +22,11 @@ setting := input.context.setting
 
 purposes := input.context.purposes
 
+# An input without a consents list has no consent on file: the check still runs (fail closed).
+default consents := []
+
+consents := input.consents
+
 default signals := {}
 
 signals := input.signals
@@ -68,7 +73,7 @@ prohibitions contains r if {
 # Without every record's state no consent can be checked: refuse rather than let consents pass
 # unchecked.
 prohibitions contains r if {
-	consent.without_state(input.consents)
+	consent.without_state(consents)
 	r := {
 		"id": "input.consent_without_state",
 		"message": "A consent record has no 'state', so consents cannot be checked.",
@@ -85,7 +90,7 @@ else := ban.message
 consent_denials contains r if {
 	some purpose in purposes
 	consent.requires_consent(purpose)
-	state := consent.status(input.consents, purpose)
+	state := consent.status(consents, purpose)
 	not state == "valid"
 	r := {
 		"id": concat(".", ["consent", state]),
@@ -98,7 +103,7 @@ consent_denials contains reason(rule) if {
 	some _ in signals.special_categories
 	some id in culture.regime_ids
 	rule := culture.regime_rules[id].special_categories
-	not consent.has_valid(input.consents, rule.consent_purpose)
+	not consent.has_valid(consents, rule.consent_purpose)
 	some purpose in purposes
 	some processing_purpose in rule.processing_purposes
 	purpose == processing_purpose

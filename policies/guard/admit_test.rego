@@ -200,6 +200,13 @@ test_a_consent_without_state_is_refused_whatever_the_purposes if {
 	reason_ids(d) == {"input.consent_without_state"}
 }
 
+test_an_input_without_consents_has_none_on_file if {
+	d := admit.decision with input.context as ctx("general", "DE", ["generation", "personalization"])
+		with input.signals as quiet
+	not d.allow
+	"consent.missing" in reason_ids(d)
+}
+
 test_input_without_context_has_no_decision if {
 	not admit.decision with input.consents as [] with input.signals as quiet with input.now as "2026-06-01T12:00:00.000000Z"
 }
