@@ -75,6 +75,7 @@ class EmbeddedEngine:
         self._reload_lock = threading.Lock()
         self._runner = new_interpreter()
         self._next_check = time.monotonic() + check_interval_s
+        log.info("policy_loaded", revision=self.revision[:12], memoised=self.memoised())
 
     @property
     def revision(self) -> str:
@@ -173,8 +174,16 @@ class EmbeddedEngine:
         self._fingerprint = current
         self.last_error = None
         self.reloads += 1
-        log.info("policy_reloaded", revision=serving.compiled.revision[:12])
+        log.info("policy_reloaded", revision=serving.compiled.revision[:12], memoised=self.memoised(serving))
         return True
+
+    def memoised(self, serving: _Serving | None = None) -> list[str]:
+        """The entries the serving pack lets the engine memoise (logged on load and reload, so a pack
+        author sees when reading `input.now` or an impure builtin turned memoisation off)."""
+        purity = (serving or self._serving).purity
+        if not purity.pure:
+            return []
+        return sorted(entry for entry in self.memo_entries if entry != "admit" or not purity.reads_now)
 
     async def aclose(self) -> None:
         return None

@@ -89,6 +89,7 @@ def test_the_shipped_pack_is_memoisable_although_its_tests_read_input_now() -> N
     pack = load_bundle(default_policy_dir())
     assert purity(pack.modules.values()) == Purity(pure=True, reads_now=False)
     assert any(reads_input_now(source) for source in pack.tests.values())
+    assert EmbeddedEngine(default_policy_dir(), reload=False).memoised() == ["admit", "output", "texts"]
 
 
 # --- Memo hits and misses on the shipped pack -----------------------------------------------------
@@ -168,6 +169,7 @@ def test_a_pack_reading_input_now_is_not_memoised_and_stays_correct(pack_copy: P
     assert _ids(_admit(engine, records, NOW)) == ["ops.maintenance"]
     assert _admit(engine, records, NOW + timedelta(hours=2))["allow"] is True
     assert engine.memo_hits == 0
+    assert engine.memoised() == ["output", "texts"]  # what the load and reload logs report
 
 
 def test_a_reload_clears_the_memo_and_serves_the_new_bundle(pack_copy: Path) -> None:
