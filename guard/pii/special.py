@@ -62,11 +62,12 @@ class SpecialCategoryFinder:
 
     Chat clients resend the whole history every turn, so results are kept per text, keyed by a
     digest (the text itself is not kept), in a table of at most `cache_size` entries that forgets
-    the oldest first. Locked, as a stage may be used from more than one thread.
+    the least recently used first: a conversation's early turns, read again every turn, stay.
+    Locked, as a stage may be used from more than one thread.
     """
 
     def __init__(self, *, cache_size: int = 4096) -> None:
-        self._seen: BoundedLRU[bytes, frozenset[str]] = BoundedLRU(cache_size, refresh_on_get=False)
+        self._seen: BoundedLRU[bytes, frozenset[str]] = BoundedLRU(cache_size)
         self._lock = threading.Lock()
 
     def find(self, text: str) -> set[str]:
