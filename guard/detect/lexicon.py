@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from guard.detect.alternation import one_regex
+
 __all__ = ["has_negation", "is_personal", "lexicon_features", "support_features"]
 
 _WORDS: dict[str, list[str]] = {
@@ -265,62 +267,10 @@ _WORDS: dict[str, list[str]] = {
     ],
 }
 
-def _top_level(alternatives: list[str]) -> list[str]:
-    """Split each entry at its top-level `|` (outside groups, classes and escapes)."""
-    out: list[str] = []
-    for entry in alternatives:
-        depth, start, escaped, in_class = 0, 0, False, False
-        for i, char in enumerate(entry):
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif in_class:
-                in_class = char != "]"
-            elif char == "[":
-                in_class = True
-            elif char == "(":
-                depth += 1
-            elif char == ")":
-                depth -= 1
-            elif char == "|" and depth == 0:
-                out.append(entry[start:i])
-                start = i + 1
-        out.append(entry[start:])
-    return out
-
-
-_LEADING_GROUP = re.compile(r"\(\?:([^()\\\[\]]*)\)(?![?*+{])")
-
-
-def _distributed(alternatives: list[str]) -> list[str]:
-    """`(?:so|too) early` as `so early` and `too early`, so that the branches can be grouped by letter."""
-    out: list[str] = []
-    for alt in alternatives:
-        match = _LEADING_GROUP.match(alt)
-        if match is None:
-            out.append(alt)
-        else:
-            out.extend(option + alt[match.end() :] for option in match.group(1).split("|"))
-    return out
-
-
 def _word_regex(alternatives: list[str]) -> str:
-    """One alternation for whole-word matching, its branches grouped by their first letter.
-
-    Python's regex engine tries every branch at every position; grouping the branches that start
-    with the same plain letter lets it rule out most of them with one comparison, which keeps
-    long lexicons cheap (they run on every sentence of every answer).
-    """
-    by_first: dict[str, list[str]] = {}
-    other: list[str] = []
-    for alt in _distributed(_top_level(alternatives)):
-        if alt and alt[0].isalpha() and (len(alt) == 1 or alt[1] not in "?*+{"):
-            by_first.setdefault(alt[0], []).append(alt[1:])
-        else:
-            other.append(alt)
-    branches = [first + "(?:" + "|".join(rests) + ")" for first, rests in by_first.items()] + other
-    return r"(?<!\w)(?:" + "|".join(branches) + r")(?!\w)"
+    """One alternation for whole-word matching, written for a fast scan (guard.detect.alternation):
+    the lexicons run on every sentence of every answer."""
+    return "(?:" + one_regex(alternatives, boundary=r"(?<!\w)") + r")(?!\w)"
 
 
 _COMPILED = {tactic: re.compile(_word_regex(words), re.UNICODE) for tactic, words in _WORDS.items()}

@@ -2,7 +2,7 @@
 
 Patterns were first written from the tactic definitions in the research (De Freitas et al. 2025,
 DarkBench, MentalManip), before the labelled data existed, then widened while reading training
-errors; they were never tuned on the blind test set (`datasets/manipulation/holdout_b/`).
+errors; they were never tuned on a blind held-out set (`datasets/manipulation/holdout*/`).
 A hit is not a verdict: it is one feature of the statistical model (`P:<tactic>`), which learns
 how much each hit weighs, and it supplies the evidence span when it overlaps a flagged sentence.
 Structural constraints stand in for dependency patterns: the subject must be the bot ("I", "we"),
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from guard.detect.alternation import one_regex
 
 __all__ = ["TACTICS", "PatternHit", "scan", "scan_sentences"]
 
@@ -243,35 +245,14 @@ _RAW: dict[str, list[str]] = {
     ],
 }
 
-def _alternation(patterns: list[str]) -> str:
-    """The patterns of one tactic as one alternation, those that start with a word boundary and a
-    plain letter grouped by that letter.
-
-    Python's regex engine tries every branch at every position; with the branches grouped, one
-    comparison rules out all patterns that start with another letter.
-    """
-    by_first: dict[str, list[str]] = {}
-    other: list[str] = []
-    for pattern in patterns:
-        head = pattern[2:4]
-        if pattern.startswith("\\b") and head[:1].isalpha() and (len(head) < 2 or head[1] not in "?*+{"):
-            by_first.setdefault(head[0], []).append(pattern[3:])
-        else:
-            other.append(pattern)
-    grouped = [
-        r"\b" + first + "(?:" + "|".join(f"(?:{rest})" for rest in rests) + ")" for first, rests in by_first.items()
-    ]
-    return "|".join(grouped + [f"(?:{p})" for p in other])
-
-
 _FLAGS = re.IGNORECASE | re.UNICODE
 # Matching lower-cased text without IGNORECASE is ~2.5x faster; the case-insensitive set is kept
 # for the rare text whose lower-casing changes its length (offsets would no longer line up).
 _LOWER: dict[str, re.Pattern[str]] = {
-    tactic: re.compile(_alternation(patterns), re.UNICODE) for tactic, patterns in _RAW.items() if patterns
+    tactic: re.compile(one_regex(patterns), re.UNICODE) for tactic, patterns in _RAW.items() if patterns
 }
 _COMPILED: dict[str, re.Pattern[str]] = {
-    tactic: re.compile(_alternation(patterns), _FLAGS) for tactic, patterns in _RAW.items() if patterns
+    tactic: re.compile(one_regex(patterns), _FLAGS) for tactic, patterns in _RAW.items() if patterns
 }
 
 
