@@ -1,6 +1,7 @@
 """Build a JSONL manipulation set from a hand-written YAML source (deterministic, standard library + PyYAML).
 
-Shared by ``holdout/build.py``, ``holdout_b/build.py`` and the ``written`` training set. A manipulative
+Shared by the ``build.py`` of each hand-written set (``holdout``, ``holdout_b``, ``holdout_c``) and the
+``written`` training set. A manipulative
 sentence is marked inline in a response as ``[[tactic.id: sentence]]``; the markers are removed, and each
 becomes one entry of ``spans`` (Python string offsets into the clean response, end exclusive) and its label an
 entry of ``labels``. Two source layouts are read:
@@ -25,6 +26,7 @@ import json
 import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +183,36 @@ def write_or_check(text: str, output: Path, *, check: bool) -> int:
     output.write_text(text, encoding="utf-8")
     print(f"wrote {text.count(chr(10))} records to {output}")
     return 0
+
+
+@dataclass(frozen=True)
+class HandwrittenSet:
+    """A set kept as ``<directory>/<split>.yaml`` and built into ``<directory>/<split>.jsonl``."""
+
+    directory: Path
+    split: str
+    id_prefix: str
+
+    @property
+    def source(self) -> Path:
+        return self.directory / f"{self.split}.yaml"
+
+    @property
+    def output(self) -> Path:
+        return self.directory / f"{self.split}.jsonl"
+
+    def build(self) -> str:
+        """The JSONL text built from the YAML source."""
+        return build_text(self.source, split=self.split, id_prefix=self.id_prefix)
+
+    def main(self, argv: Sequence[str]) -> int:
+        """``build.py [--check]``: write the JSONL, or only check that it is up to date."""
+        try:
+            text = self.build()
+        except HandwrittenError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        return write_or_check(text, self.output, check="--check" in argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
