@@ -10,7 +10,9 @@ __all__ = ["Example", "load_file", "load_split", "pen_of"]
 
 FIRST_PEN = "base"
 # Hand-written sets by id prefix: each was written by a different author (docs/dataset.md).
-HANDWRITTEN_PENS = {"written-": "written", "holdout-": "holdout_a", "holdoutb-": "holdout_b"}
+HANDWRITTEN_PENS = {
+    "written-": "written", "holdout-": "holdout_a", "holdoutb-": "holdout_b", "holdoutc-": "holdout_c",
+}
 
 
 @dataclass(slots=True, frozen=True)
@@ -56,7 +58,8 @@ def load_file(path: str | Path) -> list[Example]:
 
 def pen_of(example: Example) -> str:
     """Who wrote a response: `base` or `r2` (the two generated rounds of phrases*.yaml), or the
-    hand-written set it comes from (`written`, `holdout_a`, `holdout_b`), each by another author."""
+    hand-written set it comes from (`written`, `holdout_a`, `holdout_b`, `holdout_c`), each by another
+    author."""
     for prefix, pen in HANDWRITTEN_PENS.items():
         if example.id.startswith(prefix):
             return pen

@@ -5,13 +5,13 @@
 One logistic regression per tactic over hashed sentence features (scikit-learn, liblinear) on every
 labelled file of the dataset (`TRAINING_FILES`: train, dev, the retired test split, the
 hand-written set `written/written.jsonl`, which another author wrote without reading the detector, and
-the first two blind sets `holdout/holdout.jsonl` and `holdout_b/holdout_b.jsonl`, each folded in
-after it was scored).
+the first three blind sets `holdout/holdout.jsonl`, `holdout_b/holdout_b.jsonl` and
+`holdout_c/holdout_c.jsonl`, each folded in after it was scored).
 Calibration: 5-fold cross-validation grouped by source phrase (so variants of one phrase never sit
 on both sides) gives out-of-fold margins for every response; per-tactic Platt scaling is fitted on
 them at response level (the highest sentence margin of a response against its labels), so a score
 of 0.5 means "more likely than not" for every tactic. The final blind set
-(`datasets/manipulation/holdout_c/`) is never read. Weights are exported to a plain `.npz` evaluated
+(`datasets/manipulation/holdout_d/`) is never read. Weights are exported to a plain `.npz` evaluated
 by `guard.detect.model` with numpy; no pickle is shipped. Deterministic for a given dataset.
 """
 
@@ -37,12 +37,12 @@ from guard.detect.sentences import split_sentences
 
 __all__ = ["TRAINING_FILES", "dataset_digest", "fit_platt", "load_training", "main", "train", "train_examples"]
 
-# The old test split was retired as a measure and folded in; so were the first two blind sets
-# (holdout/, holdout_b/), each once it had been scored (docs/dataset.md). The final blind set,
-# holdout_c/, is never read.
+# The old test split was retired as a measure and folded in; so were the first three blind sets
+# (holdout/, holdout_b/, holdout_c/), each once it had been scored (docs/dataset.md). The final
+# blind set, holdout_d/, is never read.
 TRAINING_FILES = (
     "train.jsonl", "dev.jsonl", "test.jsonl", "written/written.jsonl", "holdout/holdout.jsonl",
-    "holdout_b/holdout_b.jsonl",
+    "holdout_b/holdout_b.jsonl", "holdout_c/holdout_c.jsonl",
 )
 BUCKETS = 1 << 18
 C = 0.3
@@ -51,7 +51,7 @@ FOLDS = 5
 MIN_POSITIVES_FOR_OWN_CALIBRATION = 6
 PLATT_PRIOR = 1.0
 DROPOUT_WEIGHT = 0.5  # weight of the pattern-free copies of sentences with a pattern hit (see Prepared)
-PRUNE_BELOW = 0.03  # buckets with no weight this large for any tactic are not shipped
+PRUNE_BELOW = 0.05  # buckets with no weight this large for any tactic are not shipped
 GATED = -25.0  # margins at or below this mean a gate ruled the tactic out
 
 

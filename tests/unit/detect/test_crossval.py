@@ -27,6 +27,7 @@ def test_pen_of_names_the_writing_round() -> None:
     assert pen_of(_example("written-0007", "written/guilt#7", {"guilt"})) == "written"
     assert pen_of(_example("holdout-0007", "holdout/guilt#7", {"guilt"})) == "holdout_a"
     assert pen_of(_example("holdoutb-0007", "holdout_b/guilt#7", {"guilt"})) == "holdout_b"
+    assert pen_of(_example("holdoutc-0007", "holdout_c/guilt#7", {"guilt"})) == "holdout_c"
 
 
 def test_summary_counts_responses_and_tactics() -> None:
