@@ -50,11 +50,10 @@ class ManipulationDetector:
         self.model = model
         self.min_score = min_score
         self._ignore = model.tactics.index("exit.ignore") if "exit.ignore" in model.tactics else -1
-        # First in, first out: a hit does not make a sentence recent (the behaviour so far).
+        # First in, first out: a hit does not make a sentence recent (the behaviour so far). Both
+        # tables are bounded: a long stream's sentences stay while it is re-checked.
         self._cache: BoundedLRU[_Key, FloatArray] = BoundedLRU(cache_size, refresh_on_get=False)
-        self._cache_size = cache_size
-        # Flushed whole when full: `scan_sentences` takes a plain dict.
-        self._hits: dict[str, list[PatternHit]] = {}
+        self._hits: BoundedLRU[str, list[PatternHit]] = BoundedLRU(cache_size, refresh_on_get=False)
 
     def clear_cache(self) -> None:
         """Forget cached sentence scores and pattern hits (benchmarks time the uncached path)."""
@@ -153,8 +152,6 @@ class ManipulationDetector:
         return np.vstack([row for row in rows if row is not None])
 
     def _scan(self, response: str, spans: list[tuple[int, int]]) -> list[PatternHit]:
-        if len(self._hits) > self._cache_size:
-            self._hits.clear()
         return scan_sentences(response, spans, self._hits)
 
 

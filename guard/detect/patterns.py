@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from guard.core.lru import BoundedLRU
 from guard.detect.alternation import one_regex
 
 __all__ = ["TACTICS", "PatternHit", "scan", "scan_sentences"]
@@ -280,7 +281,7 @@ def scan(text: str) -> list[PatternHit]:
 
 
 def scan_sentences(
-    text: str, spans: list[tuple[int, int]], cache: dict[str, list[PatternHit]] | None = None
+    text: str, spans: list[tuple[int, int]], cache: BoundedLRU[str, list[PatternHit]] | None = None
 ) -> list[PatternHit]:
     """Pattern hits sentence by sentence (offsets into `text`); a hit never spans two sentences.
 
@@ -294,6 +295,6 @@ def scan_sentences(
         if local is None:
             local = scan(sentence)
             if cache is not None:
-                cache[sentence] = local
+                cache.put(sentence, local)
         hits.extend(PatternHit(h.tactic, h.start + start, h.end + start) for h in local)
     return hits

@@ -144,3 +144,15 @@ def test_model_file_errors_are_config_errors(tmp_path: Path) -> None:
     np.savez(bogus, format_version=np.array(99))
     with pytest.raises(ConfigError, match="format 99"):
         load_model(bogus)
+
+
+def test_remembered_sentences_stay_bounded(model: object) -> None:
+    """Sentence scores and pattern hits are kept for at most `cache_size` sentences each, and the
+    answers are the same whether they come from memory or not."""
+    detector = ManipulationDetector(model, cache_size=8)  # type: ignore[arg-type]
+    fresh = ManipulationDetector(model)  # type: ignore[arg-type]
+    for n in range(40):
+        answer = f"Leaving already? Stay {n} more minutes. You promised me {n} things."
+        assert detector.analyze(answer, user="bye") == fresh.analyze(answer, user="bye")
+        assert len(detector._hits) <= 8
+        assert len(detector._cache) <= 8
