@@ -155,14 +155,6 @@ class ManipulationDetector:
         return scan_sentences(response, spans, self._hits)
 
 
-def _cues_from_key(key: tuple[str, ...]) -> Cues:
-    present = {name.removeprefix("CTX:") for name in key}
-    return Cues(
-        goodbye="goodbye" in present, distress="distress" in present, risky="risky" in present,
-        product="product" in present, question="question" in present, creative="creative" in present,
-    )
-
-
 def _evidence(hits: list[PatternHit], tactic: str, start: int, end: int) -> tuple[int, int]:
     for hit in hits:
         if hit.tactic == tactic and hit.start >= start and hit.end <= end:
