@@ -249,12 +249,9 @@ _RAW: dict[str, list[str]] = {
 _FLAGS = re.IGNORECASE | re.UNICODE
 # Matching lower-cased text without IGNORECASE is ~2.5x faster; the case-insensitive set is kept
 # for the rare text whose lower-casing changes its length (offsets would no longer line up).
-_LOWER: dict[str, re.Pattern[str]] = {
-    tactic: re.compile(one_regex(patterns), re.UNICODE) for tactic, patterns in _RAW.items() if patterns
-}
-_COMPILED: dict[str, re.Pattern[str]] = {
-    tactic: re.compile(one_regex(patterns), _FLAGS) for tactic, patterns in _RAW.items() if patterns
-}
+_SOURCES = {tactic: one_regex(patterns) for tactic, patterns in _RAW.items() if patterns}
+_LOWER: dict[str, re.Pattern[str]] = {tactic: re.compile(source, re.UNICODE) for tactic, source in _SOURCES.items()}
+_COMPILED: dict[str, re.Pattern[str]] = {tactic: re.compile(source, _FLAGS) for tactic, source in _SOURCES.items()}
 
 
 @dataclass(slots=True, frozen=True)
