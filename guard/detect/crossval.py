@@ -5,9 +5,10 @@
 `--by group` (default): k-fold cross-validation grouped by source phrase, so variants of one
 sentence never sit on both sides; every response gets an out-of-fold score (calibrated on the
 out-of-fold margins, as in training). `--by pen`: the dataset's phrasings come from different pens
-(`base` and `r2`, the two rounds of phrases*.yaml, and `written`, another author's hand-written
-set); each is scored by a model trained and calibrated on the others only. That is the closer
-proxy for new phrasings by a different writer. Both read only the training files, never the blind held-out set.
+(`base` and `r2`, the two rounds of phrases*.yaml, and the hand-written sets, each by another
+author: `written` and the blind sets folded into training; see `guard.detect.dataset.pen_of`); each
+is scored by a model trained and calibrated on the others only. That is the closer proxy for new
+phrasings by a different writer. Both read only the training files, never the final blind set.
 """
 
 from __future__ import annotations

@@ -74,7 +74,6 @@ class PostgresVault:
                 hint="Check pii.vault_url and that PostgreSQL is reachable.",
             ) from None
 
-
     async def load(self, conversation: str) -> list[VaultEntry]:
         now = self._clock()
 

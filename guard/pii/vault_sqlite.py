@@ -95,7 +95,6 @@ class SqliteVault:
 
         return await asyncio.to_thread(run)
 
-
     async def load(self, conversation: str) -> list[VaultEntry]:
         now = self._clock()
 
