@@ -24,13 +24,13 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import structlog
 
+from guard.core.lru import BoundedLRU
 from guard.errors import PolicyError
 from guard.policy.bundle import PolicyBundle, fingerprint, load_bundle
 from guard.policy.engine import Entry, Evaluation
@@ -63,7 +63,8 @@ class EmbeddedEngine:
         self.memo_entries = memo_entries
         self.memo_size = memo_size
         self.memo_hits = 0
-        self._memo: OrderedDict[tuple[str, str, str], dict[str, Any]] = OrderedDict()
+        # First in, first out; a reload swaps in a fresh table (see `_reload_if_changed`).
+        self._memo: BoundedLRU[tuple[str, str, str], dict[str, Any]] = BoundedLRU(memo_size, refresh_on_get=False)
         self.check_interval_s = check_interval_s
         self.last_error: str | None = None
         self.reloads = 0          # bundles swapped in since start (read by /metrics)
@@ -105,7 +106,7 @@ class EmbeddedEngine:
             raise PolicyError(f"The policy entry {ENTRYPOINTS[entry]} must be an object, not {type(value).__name__}.",
                               hint="Make the decision rule build an object.")
         if key is not None:
-            self._remember(key, value)
+            self._memo.put(key, value)
         return Evaluation(value=value, revision=active.revision)
 
     async def evaluate(self, entry: Entry, document: dict[str, Any]) -> Evaluation:
@@ -120,15 +121,6 @@ class EmbeddedEngine:
                 return None
             document = {name: value for name, value in document.items() if name != "now"}
         return serving.compiled.revision, entry, json.dumps(document, sort_keys=True, separators=(",", ":"))
-
-    def _remember(self, key: tuple[str, str, str], value: dict[str, Any]) -> None:
-        memo = self._memo
-        memo[key] = value
-        while len(memo) > self.memo_size:
-            try:
-                memo.popitem(last=False)
-            except KeyError:  # a reload thread cleared the memo meanwhile
-                break
 
     def _maybe_reload(self) -> None:
         if not self._reload_enabled:
@@ -170,7 +162,9 @@ class EmbeddedEngine:
             log.warning("policy_reload_failed", error=exc.message, serving=self.revision[:12])
             return False
         self._serving = serving  # the bundle and its memo flags, in one assignment
-        self._memo.clear()  # entries are keyed by revision too; this only frees the memory
+        # Entries are keyed by revision too; a new table only frees the memory. Swapped, not cleared:
+        # evaluations still running on other threads keep writing to the old one, never racing a clear.
+        self._memo = BoundedLRU(self.memo_size, refresh_on_get=False)
         self._fingerprint = current
         self.last_error = None
         self.reloads += 1
