@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import structlog
 import typer
 from typer.testing import CliRunner
 
-from guard.cli import policy
+from guard.cli import app
 
 
 def _app() -> typer.Typer:
-    app = typer.Typer()
-    policy.register(app)
+    """The `guard` command as users run it (its root callback sends logs to stderr, not stdout)."""
     return app
 
 
@@ -91,3 +91,15 @@ def test_policy_eval_rejects_bad_arguments(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{nope")
     assert runner.invoke(_app(), ["policy", "eval", "--entry", "admit", "--input", str(bad)]).exit_code == 2
+
+
+def test_policy_eval_stdout_is_only_json_whatever_logging_was_before(tmp_path: Path) -> None:
+    """The engine logs while loading the pack; with logging left at structlog's defaults (stdout),
+    the command still sends its logs to stderr, so stdout parses as JSON."""
+    structlog.reset_defaults()
+    path = tmp_path / "input.json"
+    path.write_text(json.dumps({"context": {"setting": "general", "region": "BR", "purposes": ["generation"]},
+                                "consents": [], "signals": {}, "now": "2026-06-01T00:00:00.000000Z"}))
+    result = runner.invoke(_app(), ["policy", "eval", "--entry", "admit", "--input", str(path)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["decision"]["allow"] is True
