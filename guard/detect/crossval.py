@@ -26,7 +26,7 @@ from guard.detect.dataset import Example, pen_of
 from guard.detect.detector import ManipulationDetector
 from guard.detect.model import LinearModel
 from guard.detect.patterns import TACTICS
-from guard.detect.train import FOLDS, GENERIC_SCALE, C, load_training, train_examples
+from guard.detect.train import add_model_arguments, load_training, model_options, train_examples
 
 __all__ = ["main", "pen_of", "scores_of", "summary"]
 
@@ -65,15 +65,15 @@ def summary(
     }
 
 
-def grouped(examples: list[Example], *, c: float, generic_scale: float, folds: int) -> dict[str, Any]:
-    _, report = train_examples(examples, c=c, generic_scale=generic_scale, folds=folds)
+def grouped(examples: list[Example], **options: Any) -> dict[str, Any]:
+    _, report = train_examples(examples, **options)
     oof = report["_oof_margins"]
     model = report["_calibration"]
     scores = 1.0 / (1.0 + np.exp(-np.clip(model[0] * oof + model[1], -30, 30)))
     return {"by": "group", **summary(scores, examples)}
 
 
-def leave_pen_out(examples: list[Example], *, c: float, generic_scale: float, folds: int) -> dict[str, Any]:
+def leave_pen_out(examples: list[Example], **options: Any) -> dict[str, Any]:
     pens = sorted({pen_of(ex) for ex in examples})
     out: dict[str, Any] = {"by": "pen"}
     for pen in pens:
@@ -81,22 +81,22 @@ def leave_pen_out(examples: list[Example], *, c: float, generic_scale: float, fo
         rest = [ex for ex in examples if pen_of(ex) != pen]
         if not held or not rest:
             continue
-        model, _ = train_examples(rest, c=c, generic_scale=generic_scale, folds=folds)
+        model, _ = train_examples(rest, **options)
         out[pen] = summary(scores_of(model, held), held)
     return out
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description="Grouped cross-validation of the manipulation detector.")
-    parser.add_argument("--data", type=Path, default=Path("datasets/manipulation"))
+    add_model_arguments(parser)
     parser.add_argument("--by", choices=("group", "pen"), default="group")
-    parser.add_argument("--c", type=float, default=C)
-    parser.add_argument("--generic-scale", type=float, default=GENERIC_SCALE)
-    parser.add_argument("--folds", type=int, default=FOLDS)
+    parser.add_argument("--json", type=Path, help="also write the full result here")
     args = parser.parse_args(argv)
     examples = load_training(args.data)
     run = grouped if args.by == "group" else leave_pen_out
-    result = run(examples, c=args.c, generic_scale=args.generic_scale, folds=args.folds)
+    result = run(examples, **model_options(args))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(_brief(result), indent=1))
     return result
 

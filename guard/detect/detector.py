@@ -56,9 +56,11 @@ class ManipulationDetector:
         self._hits: BoundedLRU[str, list[PatternHit]] = BoundedLRU(cache_size, refresh_on_get=False)
 
     def clear_cache(self) -> None:
-        """Forget cached sentence scores and pattern hits (benchmarks time the uncached path)."""
+        """Forget cached sentence scores, pattern hits and split words (benchmarks time the uncached path)."""
         self._cache.clear()
         self._hits.clear()
+        if self.model.embedding is not None:
+            self.model.embedding.clear_cache()
 
     async def detect(self, response: str, *, user: str = "", final: bool = True, since: int = 0) -> list[Finding]:
         return self.analyze(response, user=user, final=final, since=since)
@@ -146,7 +148,8 @@ class ManipulationDetector:
                     sentence, cues=cues, pattern_tactics=tactics, acknowledged=acknowledged, first=first
                 )
                 hashed.append(hash_features(feats, self.model.buckets))
-            for n, margins in zip(missing, self.model.raw_batch(hashed), strict=True):
+            sentences = [keys[n][0] for n in missing]
+            for n, margins in zip(missing, self.model.raw_batch(hashed, sentences), strict=True):
                 rows[n] = margins
                 self._cache.put(keys[n], margins)
         return np.vstack([row for row in rows if row is not None])

@@ -1,7 +1,11 @@
 """The shipped linear model: per-tactic weights over hashed sentence features, evaluated with numpy.
 
 Stored as a compressed `.npz` of plain arrays (no pickle), so it loads under any numpy and any
-scikit-learn version. Scores are calibrated per tactic (Platt scaling fitted on grouped out-of-fold
+scikit-learn version. Besides the hashed sparse features, a model may weigh each sentence's static
+embedding (`guard.detect.embedding`): `dense` holds those weights, and the file records the SHA-256
+of the embedding table they were trained against, so a model never runs with another table.
+
+Scores are calibrated per tactic (Platt scaling fitted on grouped out-of-fold
 margins at the level of whole responses, see `train.py`), so `score >= 0.5` means "more likely than
 not, this response uses this tactic" for every tactic alike.
 """
@@ -11,15 +15,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from guard.detect.embedding import StaticEmbedding, load_embedding, shipped_embedding_path
 from guard.errors import ConfigError
 
 __all__ = ["FORMAT_VERSION", "LinearModel", "load_model", "shipped_model_path"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)  # 1: sparse features only
 _SHIPPED = "manipulation.npz"
 
 FloatArray = npt.NDArray[np.float32]
@@ -37,6 +44,17 @@ class LinearModel:
     platt_a: FloatArray
     platt_b: FloatArray
     generic_scale: float = 1.0
+    dense: FloatArray | None = None  # (embedding dims, len(tactics)), or None: sparse features only
+    dense_scale: float = 1.0  # the unit-length embedding enters multiplied by this, as in training
+    embedding: StaticEmbedding | None = None
+    embedding_sha256: str = ""
+
+    def dense_rows(self, sentences: list[str]) -> FloatArray | None:
+        """The scaled embedding of each sentence, as the dense weights expect it (None without them)."""
+        if self.dense is None or self.embedding is None:
+            return None
+        rows: FloatArray = self.embedding.embed_batch(sentences) * np.float32(self.dense_scale)
+        return rows
 
     def raw(self, buckets: dict[int, bool]) -> FloatArray:
         """Uncalibrated margins (one per tactic) for one sentence's hashed features.
@@ -55,11 +73,12 @@ class LinearModel:
         out: FloatArray = values[known] @ self.weights[pos[known]] + self.intercept
         return out
 
-    def raw_batch(self, rows: list[dict[int, bool]]) -> FloatArray:
-        """Uncalibrated margins for several sentences at once (one row each); same as `raw` per row.
+    def raw_batch(self, rows: list[dict[int, bool]], sentences: list[str] | None = None) -> FloatArray:
+        """Uncalibrated margins for several sentences at once (one row each of hashed features).
 
         One lookup and one segmented sum for all sentences: numpy's per-call overhead would
-        otherwise dominate on short sentences.
+        otherwise dominate on short sentences. A model with dense weights needs the sentences'
+        texts too, for their embeddings.
         """
         if not rows:
             return np.zeros((0, len(self.tactics)), dtype=np.float32)
@@ -78,6 +97,12 @@ class LinearModel:
         contributions = self.weights[pos] * values[:, None]
         starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         out: FloatArray = np.add.reduceat(contributions, starts, axis=0) + self.intercept
+        if self.dense is not None:
+            if sentences is None or len(sentences) != len(rows):
+                raise ValueError("this model weighs sentence embeddings: pass one text per row")
+            dense = self.dense_rows(sentences)
+            if dense is not None:
+                out += dense @ self.dense
         return out
 
     def calibrate(self, margins: FloatArray) -> FloatArray:
@@ -87,18 +112,21 @@ class LinearModel:
         return out
 
     def save(self, path: Path) -> None:
-        np.savez_compressed(
-            path,
-            format_version=np.array(FORMAT_VERSION),
-            tactics=np.array(self.tactics),
-            buckets=np.array(self.buckets),
-            index=self.index.astype(np.int32),
-            weights=self.weights.astype(np.float16),
-            intercept=self.intercept,
-            platt_a=self.platt_a,
-            platt_b=self.platt_b,
-            generic_scale=np.array(self.generic_scale),
-        )
+        arrays: dict[str, Any] = {
+            "format_version": np.array(FORMAT_VERSION),
+            "tactics": np.array(self.tactics),
+            "buckets": np.array(self.buckets),
+            "index": self.index.astype(np.int32),
+            "weights": self.weights.astype(np.float16),
+            "intercept": self.intercept,
+            "platt_a": self.platt_a,
+            "platt_b": self.platt_b,
+            "generic_scale": np.array(self.generic_scale),
+        }
+        if self.dense is not None:
+            arrays.update(dense=self.dense.astype(np.float16), dense_scale=np.array(self.dense_scale),
+                          embedding_sha256=np.array(self.embedding_sha256))
+        np.savez_compressed(path, **arrays)
 
 
 def shipped_model_path() -> Path:
@@ -106,13 +134,14 @@ def shipped_model_path() -> Path:
     return Path(str(resources.files("guard.detect").joinpath("data", _SHIPPED)))
 
 
-def load_model(path: str | Path | None = None) -> LinearModel:
-    """Load a model file (the shipped one when `path` is None)."""
+def load_model(path: str | Path | None = None, *, embedding_path: str | Path | None = None) -> LinearModel:
+    """Load a model file (the shipped one when `path` is None) and, if it weighs sentence embeddings,
+    the embedding table it was trained against (the shipped one when `embedding_path` is None)."""
     target = Path(path) if path is not None else shipped_model_path()
     try:
         with np.load(target, allow_pickle=False) as data:
             version = int(data["format_version"])
-            if version != FORMAT_VERSION:
+            if version not in READABLE_FORMATS:
                 raise ConfigError(
                     f"The detector model {target.name} has format {version}; this version reads {FORMAT_VERSION}.",
                     hint="Retrain it with `python -m guard.detect.train`.",
@@ -126,9 +155,28 @@ def load_model(path: str | Path | None = None) -> LinearModel:
                 platt_a=data["platt_a"].astype(np.float32),
                 platt_b=data["platt_b"].astype(np.float32),
                 generic_scale=float(data["generic_scale"]),
+                **_dense_part(data, target, embedding_path),
             )
     except (OSError, KeyError, ValueError) as exc:
         raise ConfigError(
             f"Cannot load the detector model {target.name} ({type(exc).__name__}).",
             hint="Check detect.model_path, or retrain with `python -m guard.detect.train`.",
         ) from None
+
+
+def _dense_part(data: Any, target: Path, embedding_path: str | Path | None) -> dict[str, Any]:
+    """The dense weights and their embedding table, checked to be the table they were trained with."""
+    if "dense" not in data:
+        return {}
+    table = Path(embedding_path) if embedding_path is not None else shipped_embedding_path()
+    expected = str(data["embedding_sha256"])
+    embedding = load_embedding(table)
+    if embedding.digest != expected:
+        raise ConfigError(
+            f"The detector model {target.name} was trained with another embedding table than {table.name}.",
+            hint="Retrain the model with `python -m guard.detect.train`, or install the matching table.",
+        )
+    return {
+        "dense": data["dense"].astype(np.float32), "dense_scale": float(data["dense_scale"]),
+        "embedding": embedding, "embedding_sha256": expected,
+    }

@@ -2,22 +2,24 @@
 
     python -m guard.detect.train [--data datasets/manipulation] [--out guard/detect/data/manipulation.npz]
 
-One logistic regression per tactic over hashed sentence features (scikit-learn, liblinear) on every
-labelled file of the dataset (`TRAINING_FILES`: train, dev, the retired test split, the
-hand-written set `written/written.jsonl`, which another author wrote without reading the detector, and
-the first three blind sets `holdout/holdout.jsonl`, `holdout_b/holdout_b.jsonl` and
-`holdout_c/holdout_c.jsonl`, each folded in after it was scored).
+One logistic regression per tactic over hashed sentence features and the sentence's static
+embedding (`guard.detect.embedding`; `--embedding none` leaves it out) (scikit-learn, liblinear) on
+every labelled file of the dataset (`TRAINING_FILES`: train, dev, the retired test split, the
+hand-written set `written/written.jsonl`, which another author wrote without reading the detector,
+the first four blind sets `holdout/` and `holdout_b/` to `holdout_d/`, each folded in after it was
+scored, and `holdout_f/`, written blind for training).
 Calibration: 5-fold cross-validation grouped by source phrase (so variants of one phrase never sit
 on both sides) gives out-of-fold margins for every response; per-tactic Platt scaling is fitted on
 them at response level (the highest sentence margin of a response against its labels), so a score
 of 0.5 means "more likely than not" for every tactic. The final blind set
-(`datasets/manipulation/holdout_d/`) is never read. Weights are exported to a plain `.npz` evaluated
+(`datasets/manipulation/holdout_e/`) is never read. Weights are exported to a plain `.npz` evaluated
 by `guard.detect.model` with numpy; no pickle is shipped. Deterministic for a given dataset.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ import numpy.typing as npt
 from guard.detect.cues import farewell_acknowledged, goodbye_unanswered, read_user
 from guard.detect.dataset import Example, load_file
 from guard.detect.detector import ManipulationDetector
+from guard.detect.embedding import StaticEmbedding, load_embedding, shipped_embedding_path
 from guard.detect.features import hash_features, sentence_features
 from guard.detect.model import LinearModel, shipped_model_path
 from guard.detect.patterns import TACTICS, scan_sentences
@@ -37,16 +40,17 @@ from guard.detect.sentences import split_sentences
 
 __all__ = ["TRAINING_FILES", "dataset_digest", "fit_platt", "load_training", "main", "train", "train_examples"]
 
-# The old test split was retired as a measure and folded in; so were the first three blind sets
-# (holdout/, holdout_b/, holdout_c/), each once it had been scored (docs/dataset.md). The final
-# blind set, holdout_d/, is never read.
+# The old test split was retired as a measure and folded in; so were the first four blind sets
+# (holdout/ to holdout_d/), each once it had been scored (docs/dataset.md), and holdout_f/, written
+# blind for training. The final blind set, holdout_e/, is never read.
 TRAINING_FILES = (
     "train.jsonl", "dev.jsonl", "test.jsonl", "written/written.jsonl", "holdout/holdout.jsonl",
-    "holdout_b/holdout_b.jsonl", "holdout_c/holdout_c.jsonl",
+    "holdout_b/holdout_b.jsonl", "holdout_c/holdout_c.jsonl", "holdout_d/holdout_d.jsonl", "holdout_f/holdout_f.jsonl",
 )
 BUCKETS = 1 << 18
 C = 0.3
 GENERIC_SCALE = 5.0
+DENSE_SCALE = 2.0  # weight of the unit-length sentence embedding against binary n-grams (2 and 4 alike by pen)
 FOLDS = 5
 MIN_POSITIVES_FOR_OWN_CALIBRATION = 6
 PLATT_PRIOR = 1.0
@@ -71,6 +75,8 @@ class Prepared:
     ignore_possible: bool
     unpatterned: list[dict[int, bool]]
     unpatterned_labels: list[set[str]]
+    texts: list[str]  # each row's sentence (for its embedding)
+    unpatterned_texts: list[str]
 
 
 def prepare(example: Example) -> Prepared:
@@ -78,12 +84,13 @@ def prepare(example: Example) -> Prepared:
     acknowledged = farewell_acknowledged(example.response)
     spans = split_sentences(example.response)
     hits = scan_sentences(example.response, spans)
-    rows, labels, unpatterned, unpatterned_labels = [], [], [], []
+    rows, labels, unpatterned, unpatterned_labels, texts, unpatterned_texts = [], [], [], [], [], []
     for i, (start, end) in enumerate(spans):
         tactics = frozenset(h.tactic for h in hits if h.start < end and h.end > start)
         sentence = example.response[start:end]
         feats = sentence_features(sentence, cues=cues, pattern_tactics=tactics, acknowledged=acknowledged, first=i == 0)
         rows.append(hash_features(feats, BUCKETS))
+        texts.append(sentence)
         label = {label for label, s, e in example.spans if s < end and e > start}
         labels.append(label)
         if tactics:
@@ -92,7 +99,11 @@ def prepare(example: Example) -> Prepared:
             )
             unpatterned.append(hash_features(bare, BUCKETS))
             unpatterned_labels.append(label)
-    return Prepared(rows, labels, goodbye_unanswered(cues, example.response), unpatterned, unpatterned_labels)
+            unpatterned_texts.append(sentence)
+    return Prepared(
+        rows, labels, goodbye_unanswered(cues, example.response), unpatterned, unpatterned_labels, texts,
+        unpatterned_texts,
+    )
 
 
 def fit_platt(
@@ -136,21 +147,22 @@ def fit_platt(
 
 
 def fit_linear(
-    prepared: list[Prepared], *, c: float, generic_scale: float, dropout_weight: float = DROPOUT_WEIGHT
+    prepared: list[Prepared], *, c: float, generic_scale: float, dropout_weight: float = DROPOUT_WEIGHT,
+    embedding: StaticEmbedding | None = None, dense_scale: float = DENSE_SCALE,
 ) -> LinearModel:
     """Per-tactic logistic regressions on the sentences of `prepared` (uncalibrated: a=1, b=0)."""
-    from scipy.sparse import csr_matrix
+    from scipy.sparse import csr_matrix, hstack
     from sklearn.linear_model import LogisticRegression
 
     indices: list[int] = []
     values: list[float] = []
-    indptr, label_sets, gated, sample_weight = [0], [], [], []
+    indptr, label_sets, gated, sample_weight, texts = [0], [], [], [], []
     for item in prepared:
-        pairs = [(row, label, 1.0) for row, label in zip(item.rows, item.labels, strict=True)]
+        pairs = [(row, label, 1.0, text) for row, label, text in zip(item.rows, item.labels, item.texts, strict=True)]
         if dropout_weight > 0:
-            bare = zip(item.unpatterned, item.unpatterned_labels, strict=True)
-            pairs += [(row, label, dropout_weight) for row, label in bare]
-        for row, label, weight in pairs:
+            bare = zip(item.unpatterned, item.unpatterned_labels, item.unpatterned_texts, strict=True)
+            pairs += [(row, label, dropout_weight, text) for row, label, text in bare]
+        for row, label, weight, text in pairs:
             for bucket in sorted(row):
                 indices.append(bucket)
                 values.append(generic_scale if row[bucket] else 1.0)
@@ -158,10 +170,16 @@ def fit_linear(
             label_sets.append(label)
             gated.append(item.ignore_possible)
             sample_weight.append(weight)
+            texts.append(text)
     used, columns = np.unique(np.array(indices), return_inverse=True)
     # Only the buckets seen in training become columns: liblinear's cost grows with the width.
     matrix = csr_matrix((np.array(values), columns, np.array(indptr)), shape=(len(label_sets), len(used)))
-    weights = np.zeros((len(used), len(TACTICS)), dtype=np.float32)
+    dims = 0
+    if embedding is not None:
+        # The sentence embedding's components follow the hashed columns (weights split off below).
+        dims = embedding.dims
+        matrix = hstack([matrix, csr_matrix(embedding.embed_batch(texts) * dense_scale)], format="csr")
+    weights = np.zeros((len(used) + dims, len(TACTICS)), dtype=np.float32)
     intercept = np.zeros(len(TACTICS), dtype=np.float32)
     ignore_rows = np.flatnonzero(np.array(gated))
     for col, tactic in enumerate(TACTICS):
@@ -175,6 +193,8 @@ def fit_linear(
         clf.fit(matrix[rows], y[rows], sample_weight=np.array(sample_weight)[rows])
         weights[:, col] = clf.coef_[0]
         intercept[col] = clf.intercept_[0]
+    dense = weights[len(used):].astype(np.float16).astype(np.float32) if embedding is not None else None
+    weights = weights[: len(used)]
     # Buckets whose weights are all tiny barely move a margin; dropping them keeps the shipped file small.
     keep = np.abs(weights).max(axis=1) >= PRUNE_BELOW
     used, weights = used[keep], weights[keep]
@@ -183,6 +203,8 @@ def fit_linear(
         tactics=TACTICS, buckets=BUCKETS, index=used.astype(np.int64),
         weights=weights.astype(np.float16).astype(np.float32),  # as shipped
         intercept=intercept, platt_a=ones, platt_b=np.zeros_like(ones), generic_scale=generic_scale,
+        dense=dense, dense_scale=dense_scale, embedding=embedding,
+        embedding_sha256=embedding.digest if embedding is not None else "",
     )
 
 
@@ -234,30 +256,34 @@ def _present(data_dir: Path) -> list[Path]:
 
 
 def train(
-    data_dir: Path, *, c: float = C, generic_scale: float = GENERIC_SCALE, folds: int = FOLDS
+    data_dir: Path, *, c: float = C, generic_scale: float = GENERIC_SCALE, folds: int = FOLDS,
+    embedding: StaticEmbedding | None = None, dense_scale: float = DENSE_SCALE,
 ) -> tuple[LinearModel, dict[str, Any]]:
     """Fit on every training file of `data_dir`, calibrate on grouped out-of-fold margins."""
-    return train_examples(load_training(data_dir), c=c, generic_scale=generic_scale, folds=folds)
+    return train_examples(
+        load_training(data_dir), c=c, generic_scale=generic_scale, folds=folds, embedding=embedding,
+        dense_scale=dense_scale,
+    )
 
 
 def train_examples(
-    examples: list[Example], *, c: float = C, generic_scale: float = GENERIC_SCALE, folds: int = FOLDS
+    examples: list[Example], *, c: float = C, generic_scale: float = GENERIC_SCALE, folds: int = FOLDS,
+    embedding: StaticEmbedding | None = None, dense_scale: float = DENSE_SCALE,
 ) -> tuple[LinearModel, dict[str, Any]]:
-    """Fit on `examples`, calibrate on grouped out-of-fold margins; return the model and a report."""
+    """Fit on `examples`, calibrate on grouped out-of-fold margins; return the model and a report.
+
+    With `embedding`, each sentence's static embedding (times `dense_scale`) is a feature too."""
     prepared = [prepare(example) for example in examples]
     fold = grouped_folds(examples, folds)
     oof = np.zeros((len(examples), len(TACTICS)))
     for k in range(folds):
         held = [i for i, f in enumerate(fold) if f == k]
         rest = [p for p, f in zip(prepared, fold, strict=True) if f != k]
-        model_k = fit_linear(rest, c=c, generic_scale=generic_scale)
+        model_k = fit_linear(rest, c=c, generic_scale=generic_scale, embedding=embedding, dense_scale=dense_scale)
         oof[held] = response_margins(model_k, [examples[i] for i in held])
     platt_a, platt_b, report = calibrate(oof, examples)
-    final = fit_linear(prepared, c=c, generic_scale=generic_scale)
-    model = LinearModel(
-        tactics=final.tactics, buckets=final.buckets, index=final.index, weights=final.weights,
-        intercept=final.intercept, platt_a=platt_a, platt_b=platt_b, generic_scale=generic_scale,
-    )
+    final = fit_linear(prepared, c=c, generic_scale=generic_scale, embedding=embedding, dense_scale=dense_scale)
+    model = dataclasses.replace(final, platt_a=platt_a, platt_b=platt_b)
     report["_oof_margins"] = oof  # for crossval; not written to the model card
     report["_calibration"] = (platt_a, platt_b)
     report.update(
@@ -294,15 +320,30 @@ def dataset_digest(data_dir: Path) -> str:
     return sha.hexdigest()
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Train the shipped manipulation model.")
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """The training options that `train` and `crossval` share."""
     parser.add_argument("--data", type=Path, default=Path("datasets/manipulation"))
-    parser.add_argument("--out", type=Path, default=shipped_model_path())
     parser.add_argument("--c", type=float, default=C)
     parser.add_argument("--generic-scale", type=float, default=GENERIC_SCALE)
     parser.add_argument("--folds", type=int, default=FOLDS)
+    parser.add_argument("--embedding", default=str(shipped_embedding_path()),
+                        help="the static embedding table to weigh, or 'none' for hashed features only")
+    parser.add_argument("--dense-scale", type=float, default=DENSE_SCALE)
+
+
+def model_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments of `train_examples` from the options of `add_model_arguments`."""
+    embedding = None if args.embedding == "none" else load_embedding(args.embedding)
+    return {"c": args.c, "generic_scale": args.generic_scale, "folds": args.folds, "embedding": embedding,
+            "dense_scale": args.dense_scale}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Train the shipped manipulation model.")
+    add_model_arguments(parser)
+    parser.add_argument("--out", type=Path, default=shipped_model_path())
     args = parser.parse_args(argv)
-    model, report = train(args.data, c=args.c, generic_scale=args.generic_scale, folds=args.folds)
+    model, report = train(args.data, **model_options(args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     model.save(args.out)
     report.pop("_oof_margins", None)
