@@ -106,3 +106,20 @@ def test_a_model_with_dense_weights_needs_the_sentences() -> None:
     model: LinearModel = load_model()
     with pytest.raises(ValueError, match="one text per row"):
         model.raw_batch([{1: False}])
+
+
+def test_a_format_1_model_without_an_embedding_still_loads(tmp_path: Path) -> None:
+    """Models trained before the embedding (format 1, hashed features only) load and score as before."""
+    shipped = load_model()
+    path = tmp_path / "old.npz"
+    np.savez_compressed(
+        path, format_version=np.array(1), tactics=np.array(shipped.tactics), buckets=np.array(shipped.buckets),
+        index=shipped.index.astype(np.int32), weights=shipped.weights.astype(np.float16),
+        intercept=shipped.intercept, platt_a=shipped.platt_a, platt_b=shipped.platt_b,
+        generic_scale=np.array(shipped.generic_scale),
+    )
+    old = load_model(path)
+    assert old.dense is None
+    assert old.embedding is None
+    rows = [{1: False, 2: True}]
+    assert np.allclose(old.raw_batch(rows), shipped.raw_batch(rows, ["x"]) - shipped.dense_rows(["x"]) @ shipped.dense)
