@@ -56,29 +56,13 @@ class LinearModel:
         rows: FloatArray = self.embedding.embed_batch(sentences) * np.float32(self.dense_scale)
         return rows
 
-    def raw(self, buckets: dict[int, bool]) -> FloatArray:
-        """Uncalibrated margins (one per tactic) for one sentence's hashed features.
+    def raw_batch(self, rows: list[dict[int, bool]], sentences: list[str] | None = None) -> FloatArray:
+        """Uncalibrated margins (one column per tactic) for sentences, one row each of hashed features.
 
         Generic features (patterns, lexicons, context) enter with value `generic_scale`, n-grams
-        with 1, exactly as in training.
-        """
-        if not buckets:
-            return self.intercept.copy()
-        ids = np.fromiter(buckets.keys(), dtype=np.int64, count=len(buckets))
-        values = np.fromiter(buckets.values(), dtype=np.float32, count=len(buckets))
-        values = np.where(values > 0, np.float32(self.generic_scale), np.float32(1.0))
-        pos = np.searchsorted(self.index, ids)
-        pos[pos >= len(self.index)] = 0
-        known = self.index[pos] == ids
-        out: FloatArray = values[known] @ self.weights[pos[known]] + self.intercept
-        return out
-
-    def raw_batch(self, rows: list[dict[int, bool]], sentences: list[str] | None = None) -> FloatArray:
-        """Uncalibrated margins for several sentences at once (one row each of hashed features).
-
-        One lookup and one segmented sum for all sentences: numpy's per-call overhead would
-        otherwise dominate on short sentences. A model with dense weights needs the sentences'
-        texts too, for their embeddings.
+        with 1, exactly as in training. One lookup and one segmented sum for all sentences:
+        numpy's per-call overhead would otherwise dominate on short sentences. A model with dense
+        weights needs the sentences' texts too, for their embeddings.
         """
         if not rows:
             return np.zeros((0, len(self.tactics)), dtype=np.float32)
@@ -143,7 +127,8 @@ def load_model(path: str | Path | None = None, *, embedding_path: str | Path | N
             version = int(data["format_version"])
             if version not in READABLE_FORMATS:
                 raise ConfigError(
-                    f"The detector model {target.name} has format {version}; this version reads {FORMAT_VERSION}.",
+                    f"The detector model {target.name} has format {version}; this version reads formats "
+                    f"{', '.join(map(str, READABLE_FORMATS))}.",
                     hint="Retrain it with `python -m guard.detect.train`.",
                 )
             return LinearModel(
