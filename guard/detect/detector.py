@@ -9,7 +9,7 @@ import numpy as np
 from guard.core.decision import Finding
 from guard.core.lru import BoundedLRU
 from guard.detect.cues import Cues, farewell_acknowledged, goodbye_unanswered, read_user
-from guard.detect.features import hash_features, sentence_features
+from guard.detect.features import addressed, dense_mask, hash_features, sentence_features
 from guard.detect.model import FloatArray, LinearModel
 from guard.detect.patterns import PatternHit, scan_sentences
 from guard.detect.sentences import split_sentences
@@ -149,7 +149,8 @@ class ManipulationDetector:
                 )
                 hashed.append(hash_features(feats, self.model.buckets))
             sentences = [keys[n][0] for n in missing]
-            for n, margins in zip(missing, self.model.raw_batch(hashed, sentences), strict=True):
+            mask = dense_mask([addressed(sentence, cues) for sentence in sentences], self.model.tactics)
+            for n, margins in zip(missing, self.model.raw_batch(hashed, sentences, mask), strict=True):
                 rows[n] = margins
                 self._cache.put(keys[n], margins)
         return np.vstack([row for row in rows if row is not None])

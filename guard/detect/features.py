@@ -16,10 +16,13 @@ import zlib
 from itertools import pairwise
 from typing import NamedTuple
 
+import numpy as np
+import numpy.typing as npt
+
 from guard.detect.cues import Cues
 from guard.detect.lexicon import has_negation, is_personal, lexicon_features, support_features
 
-__all__ = ["SentenceFeatures", "hash_features", "sentence_features"]
+__all__ = ["SentenceFeatures", "addressed", "dense_mask", "hash_features", "sentence_features"]
 
 _TOKEN = re.compile(r"\w+|[?!*]", re.UNICODE)
 _IMPERSONAL_TACTICS = ("brand_bias", "exploitative_upsell", "sycophancy")
@@ -29,6 +32,23 @@ _QUOTED = re.compile(r"[\"“”«»„‘]|(?:^|\W)'\w|\w'(?:\W|$)|\*\w")
 
 def _normalise(text: str) -> str:
     return text.lower().replace("’", "'").replace("‘", "'")
+
+
+def addressed(sentence: str, cues: Cues) -> bool:
+    """Whether a sentence can carry a tactic aimed at the user: it has a first- or second-person
+    word, or it answers a goodbye ("Already? So soon?")."""
+    return cues.goodbye or is_personal(_normalise(sentence))
+
+
+def dense_mask(flags: list[bool], tactics: tuple[str, ...]) -> npt.NDArray[np.float32]:
+    """Rows x tactics of 1 and 0: where a sentence's embedding may count for a tactic.
+
+    Manipulation is addressed to someone, so in a sentence that is not (`addressed`) the embedding
+    counts only for the tactics that can be impersonal: a story's "Every night she climbed the
+    stairs" reads like a claim of a human life, but it claims nothing about the speaker."""
+    impersonal = np.array([tactic in _IMPERSONAL_TACTICS for tactic in tactics], dtype=np.float32)
+    on = np.ones(len(tactics), dtype=np.float32)
+    return np.array([on if flag else impersonal for flag in flags], dtype=np.float32).reshape(len(flags), len(tactics))
 
 
 class SentenceFeatures(NamedTuple):
@@ -55,7 +75,7 @@ def sentence_features(
     ngrams.update("c:" + tok[i : i + 5] for tok in tokens if len(tok) > 5 for i in range(len(tok) - 4))
     generic: set[str] = {"P:" + tactic for tactic in pattern_tactics}
     lexical = lexicon_features(text)
-    if not cues.goodbye and not is_personal(text):
+    if not addressed(sentence, cues):
         # Manipulation is addressed to someone: in a sentence with no first- or second-person word
         # ("Every night she climbed the stairs", "a failure refuses the exchange") tactic words
         # are not evidence. Exceptions: product talk and praise ("Every other app is a waste of

@@ -56,13 +56,16 @@ class LinearModel:
         rows: FloatArray = self.embedding.embed_batch(sentences) * np.float32(self.dense_scale)
         return rows
 
-    def raw_batch(self, rows: list[dict[int, bool]], sentences: list[str] | None = None) -> FloatArray:
+    def raw_batch(
+        self, rows: list[dict[int, bool]], sentences: list[str] | None = None, mask: FloatArray | None = None
+    ) -> FloatArray:
         """Uncalibrated margins (one column per tactic) for sentences, one row each of hashed features.
 
         Generic features (patterns, lexicons, context) enter with value `generic_scale`, n-grams
         with 1, exactly as in training. One lookup and one segmented sum for all sentences:
         numpy's per-call overhead would otherwise dominate on short sentences. A model with dense
-        weights needs the sentences' texts too, for their embeddings.
+        weights needs the sentences' texts too, for their embeddings, and the `mask` (rows x
+        tactics, see `features.dense_mask`) it was trained with, if any.
         """
         if not rows:
             return np.zeros((0, len(self.tactics)), dtype=np.float32)
@@ -86,7 +89,8 @@ class LinearModel:
                 raise ValueError("this model weighs sentence embeddings: pass one text per row")
             dense = self.dense_rows(sentences)
             if dense is not None:
-                out += dense @ self.dense
+                contribution = dense @ self.dense
+                out += contribution if mask is None else contribution * mask
         return out
 
     def calibrate(self, margins: FloatArray) -> FloatArray:

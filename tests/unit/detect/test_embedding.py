@@ -9,9 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from guard.detect.dataset import load_file
 from guard.detect.embedding import StaticEmbedding, load_embedding, shipped_embedding_path
 from guard.detect.model import LinearModel, load_model
+from guard.detect.train import train_examples
 from guard.errors import ConfigError
+
+DATA = Path(__file__).resolve().parents[3] / "datasets" / "manipulation"
 
 
 @pytest.fixture(scope="module")
@@ -76,41 +80,50 @@ def test_table_errors_are_config_errors(tmp_path: Path) -> None:
         load_embedding(bogus)
 
 
-def test_a_model_refuses_another_embedding_table(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def dense_model() -> LinearModel:
+    """A small model trained with the embedding (the shipped model leaves it out; see train.py)."""
+    examples = load_file(DATA / "dev.jsonl")[:200]
+    model, _ = train_examples(examples, folds=2, embedding=load_embedding())
+    return model
+
+
+def test_a_model_refuses_another_embedding_table(dense_model: LinearModel, tmp_path: Path) -> None:
     """The model file records the table it was trained with; any other table is refused."""
-    shipped = load_model()
-    assert shipped.dense is not None
-    assert shipped.embedding is not None
-    assert shipped.embedding_sha256 == shipped.embedding.digest
+    assert dense_model.dense is not None
+    assert dense_model.embedding is not None
+    assert dense_model.embedding_sha256 == dense_model.embedding.digest
+    path = tmp_path / "model.npz"
+    dense_model.save(path)
     other = tmp_path / "other.npz"
-    tokens = list(shipped.embedding.vocab)[:10]
+    tokens = list(dense_model.embedding.vocab)[:10]
     np.savez_compressed(other, format_version=np.array(1), tokens=np.array("\n".join(tokens)),
                         vectors=np.ones((10, 4), dtype=np.int8), scale=np.ones(4, dtype=np.float32))
     with pytest.raises(ConfigError, match="another embedding table"):
-        load_model(embedding_path=other)
+        load_model(path, embedding_path=other)
 
 
-def test_dense_weights_survive_save_and_load(tmp_path: Path) -> None:
-    shipped = load_model()
+def test_dense_weights_survive_save_and_load(dense_model: LinearModel, tmp_path: Path) -> None:
     path = tmp_path / "model.npz"
-    shipped.save(path)
+    dense_model.save(path)
     again = load_model(path, embedding_path=shipped_embedding_path())
     assert again.dense is not None
-    assert shipped.dense is not None
-    assert np.array_equal(again.dense, shipped.dense)
+    assert dense_model.dense is not None
+    assert np.array_equal(again.dense, dense_model.dense)
     rows = [{1: False, 2: True}]
-    assert np.allclose(again.raw_batch(rows, ["Please stay."]), shipped.raw_batch(rows, ["Please stay."]))
+    assert np.allclose(again.raw_batch(rows, ["Please stay."]), dense_model.raw_batch(rows, ["Please stay."]))
+    assert not np.allclose(dense_model.raw_batch(rows, ["Please stay."]), dense_model.raw_batch(rows, ["Bye."]))
 
 
-def test_a_model_with_dense_weights_needs_the_sentences() -> None:
-    model: LinearModel = load_model()
+def test_a_model_with_dense_weights_needs_the_sentences(dense_model: LinearModel) -> None:
     with pytest.raises(ValueError, match="one text per row"):
-        model.raw_batch([{1: False}])
+        dense_model.raw_batch([{1: False}])
 
 
 def test_a_format_1_model_without_an_embedding_still_loads(tmp_path: Path) -> None:
-    """Models trained before the embedding (format 1, hashed features only) load and score as before."""
+    """Models written before the embedding (format 1, hashed features only) load and score as before."""
     shipped = load_model()
+    assert shipped.dense is None  # the shipped model weighs hashed features only
     path = tmp_path / "old.npz"
     np.savez_compressed(
         path, format_version=np.array(1), tactics=np.array(shipped.tactics), buckets=np.array(shipped.buckets),
@@ -120,6 +133,23 @@ def test_a_format_1_model_without_an_embedding_still_loads(tmp_path: Path) -> No
     )
     old = load_model(path)
     assert old.dense is None
-    assert old.embedding is None
     rows = [{1: False, 2: True}]
-    assert np.allclose(old.raw_batch(rows), shipped.raw_batch(rows, ["x"]) - shipped.dense_rows(["x"]) @ shipped.dense)
+    assert np.allclose(old.raw_batch(rows), shipped.raw_batch(rows))
+
+
+def test_the_embedding_counts_for_personal_tactics_only_in_sentences_addressed_to_someone() -> None:
+    """A story's third-person sentence may still read as product talk or praise, never as a claim
+    of a human life or a guilt trip: its embedding is masked for those tactics."""
+    from guard.detect.cues import read_user
+    from guard.detect.features import addressed, dense_mask
+    from guard.detect.patterns import TACTICS
+
+    story, chat = read_user("Tell me a story."), read_user("bye, gotta go")
+    assert not addressed("Every night she climbed the stairs.", story)
+    assert addressed("Every night I think of you.", story)
+    assert addressed("Already? So soon?", chat)  # a reply to a goodbye
+    mask = dense_mask([True, False], TACTICS)
+    assert mask.shape == (2, len(TACTICS))
+    assert mask[0].all()
+    impersonal = {t for t, on in zip(TACTICS, mask[1], strict=True) if on}
+    assert impersonal == {"brand_bias", "exploitative_upsell", "sycophancy"}
