@@ -154,7 +154,9 @@ async def test_pipeline_stream_is_stopped_mid_way_with_evidence(stage: InspectSt
     ex.stream = True
     decision = await pipeline.start(ex)
     guard = pipeline.stream(ex, decision)
-    answer = "Oh, good night then. Sleep well. Leaving already? We just started. Stay."
+    # "Oh, good night then." was the warm opening here until the fourth release read it as sulky
+    # (exit.neglect 0.66): a fair reading, so the opening is now plainly warm.
+    answer = "Good night! Sleep well. Leaving already? We just started. Stay."
     delivered = ""
 
     async def stream_all() -> None:
@@ -164,7 +166,7 @@ async def test_pipeline_stream_is_stopped_mid_way_with_evidence(stage: InspectSt
 
     with pytest.raises(OutputBlocked):
         await stream_all()
-    assert delivered.startswith("Oh, good night then.")
+    assert delivered.startswith("Good night! Sleep well.")
     assert "Leaving already?" not in delivered
     assert decision.action is Action.BLOCK
     assert any(f.label == "exit.premature" and f.evidence for f in decision.findings)
