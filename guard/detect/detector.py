@@ -149,7 +149,9 @@ class ManipulationDetector:
                 )
                 hashed.append(hash_features(feats, self.model.buckets))
             sentences = [keys[n][0] for n in missing]
-            mask = dense_mask([addressed(sentence, cues) for sentence in sentences], self.model.tactics)
+            mask = None  # only a model that weighs the embedding needs it
+            if self.model.dense is not None:
+                mask = dense_mask([addressed(sentence, cues) for sentence in sentences], self.model.tactics)
             for n, margins in zip(missing, self.model.raw_batch(hashed, sentences, mask), strict=True):
                 rows[n] = margins
                 self._cache.put(keys[n], margins)
