@@ -37,7 +37,12 @@ def _normalise(text: str) -> str:
 def addressed(sentence: str, cues: Cues) -> bool:
     """Whether a sentence can carry a tactic aimed at the user: it has a first- or second-person
     word, or it answers a goodbye ("Already? So soon?")."""
-    return cues.goodbye or is_personal(_normalise(sentence))
+    return _addressed(_normalise(sentence), cues)
+
+
+def _addressed(text: str, cues: Cues) -> bool:
+    """`addressed` for a sentence already normalised (the feature extractor has it at hand)."""
+    return cues.goodbye or is_personal(text)
 
 
 def dense_mask(flags: list[bool], tactics: tuple[str, ...]) -> npt.NDArray[np.float32]:
@@ -75,7 +80,7 @@ def sentence_features(
     ngrams.update("c:" + tok[i : i + 5] for tok in tokens if len(tok) > 5 for i in range(len(tok) - 4))
     generic: set[str] = {"P:" + tactic for tactic in pattern_tactics}
     lexical = lexicon_features(text)
-    if not addressed(sentence, cues):
+    if not _addressed(text, cues):
         # Manipulation is addressed to someone: in a sentence with no first- or second-person word
         # ("Every night she climbed the stairs", "a failure refuses the exchange") tactic words
         # are not evidence. Exceptions: product talk and praise ("Every other app is a waste of
