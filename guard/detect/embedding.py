@@ -10,6 +10,7 @@ lack ("I'd be crushed" near "it would break my heart") at the cost of a lookup p
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -36,9 +37,14 @@ def _punctuation_class() -> str:
     return "".join(re.escape(ch) for ch in sorted(chars))
 
 
-_PUNCT = _punctuation_class()
-# Whitespace splits words; punctuation is split off; other symbols (°, €, emoji) stay in the word.
-_WORD = re.compile(f"[{_PUNCT}]|[^\\s{_PUNCT}]+")
+@functools.cache
+def _word_regex() -> re.Pattern[str]:
+    """Whitespace splits words; punctuation is split off; other symbols (°, €, emoji) stay in the word.
+
+    Built on first use, not at import: listing the punctuation walks the whole Basic Multilingual
+    Plane, and a detector whose model does not weigh the embedding never needs it."""
+    punct = _punctuation_class()
+    return re.compile(f"[{punct}]|[^\\s{punct}]+")
 
 FloatMatrix = npt.NDArray[np.float32]
 
@@ -96,7 +102,7 @@ class StaticEmbedding:
         folded = text.lower() if text.isascii() else _fold(text)
         vocab = self.vocab
         ids: list[int] = []
-        for word in _WORD.findall(folded):
+        for word in _word_regex().findall(folded):
             # Most words are one piece of the vocabulary: a single lookup. The rest are split once
             # and remembered (bounded: an attacker's random words cannot grow the table for ever).
             found = vocab.get(word)
