@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from guard.detect.alternation import one_regex
+from guard.detect.anchors import AnchoredPatterns
 
 __all__ = ["has_negation", "is_personal", "lexicon_features", "support_features"]
 
@@ -275,6 +276,8 @@ def _word_regex(alternatives: list[str]) -> str:
 
 _COMPILED = {tactic: re.compile(_word_regex(words), re.UNICODE) for tactic, words in _WORDS.items()}
 _COMPILED["exit.restraint"] = re.compile(r"\*|" + _word_regex(_WORDS["exit.restraint"][1:]), re.UNICODE)
+# Each lexicon is tried only at the word starts where one of its phrases can begin (same matches).
+_INDEX = AnchoredPatterns(_COMPILED, _WORDS, boundary=r"(?<!\w)", trailing_boundary=True)
 
 
 def lexicon_features(sentence: str) -> list[str]:
@@ -284,18 +287,13 @@ def lexicon_features(sentence: str) -> list[str]:
     "don't forget") gives `NL:<tactic>` instead: the model weighs denied tactic words on their own.
     `sentence` must be lower-cased already (the lexicons are matched case-sensitively, for speed).
     """
-    out = []
+    counts: dict[str, list[int]] = {}  # tactic -> [plain, negated], tactics in lexicon order
     negation_possible = _NEGATOR.search(sentence) is not None
-    for tactic, pattern in _COMPILED.items():
-        if negation_possible:
-            plain = negated = 0
-            for match in pattern.finditer(sentence):
-                if _negated_before(sentence, match.start()):
-                    negated += 1
-                else:
-                    plain += 1
-        else:
-            negated, plain = 0, len(pattern.findall(sentence))
+    for tactic, match in _INDEX.finditer(sentence):
+        count = counts.setdefault(tactic, [0, 0])
+        count[negation_possible and _negated_before(sentence, match.start())] += 1
+    out = []
+    for tactic, (plain, negated) in counts.items():
         if plain:
             out.append("L:" + tactic)
             if plain > 1:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from guard.core.lru import BoundedLRU
 from guard.detect.alternation import one_regex
+from guard.detect.anchors import AnchoredPatterns
 
 __all__ = ["TACTICS", "PatternHit", "scan", "scan_sentences"]
 
@@ -252,6 +253,10 @@ _FLAGS = re.IGNORECASE | re.UNICODE
 _SOURCES = {tactic: one_regex(patterns) for tactic, patterns in _RAW.items() if patterns}
 _LOWER: dict[str, re.Pattern[str]] = {tactic: re.compile(source, re.UNICODE) for tactic, source in _SOURCES.items()}
 _COMPILED: dict[str, re.Pattern[str]] = {tactic: re.compile(source, _FLAGS) for tactic, source in _SOURCES.items()}
+# Lower-cased text is scanned only where a pattern can start (guard.detect.anchors; same hits).
+_LOWER_INDEX = AnchoredPatterns(_LOWER, {tactic: _RAW[tactic] for tactic in _LOWER}, boundary=None,
+                                trailing_boundary=False)
+_RANK = {tactic: rank for rank, tactic in enumerate(_LOWER)}
 
 
 @dataclass(slots=True, frozen=True)
@@ -265,15 +270,15 @@ def scan(text: str) -> list[PatternHit]:
     """Every pattern hit in `text`, ordered by position."""
     lowered = text.lower()
     if len(lowered) == len(text):
-        text, compiled = lowered, _LOWER
+        hits = [PatternHit(tactic, match.start(), match.end()) for tactic, match in _LOWER_INDEX.finditer(lowered)]
     else:
-        compiled = _COMPILED
-    hits = [
-        PatternHit(tactic, match.start(), match.end())
-        for tactic, pattern in compiled.items()
-        for match in pattern.finditer(text)
-    ]
-    hits.sort(key=lambda hit: (hit.start, hit.end))
+        hits = [
+            PatternHit(tactic, match.start(), match.end())
+            for tactic, pattern in _COMPILED.items()
+            for match in pattern.finditer(text)
+        ]
+    # By position; hits with the same span in tactic order, as a tactic-by-tactic scan gives them.
+    hits.sort(key=lambda hit: (hit.start, hit.end, _RANK[hit.tactic]))
     return hits
 
 
