@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["Cues", "farewell_acknowledged", "goodbye_unanswered", "mentions_departure", "read_user"]
+__all__ = ["Cues", "farewell_acknowledged", "goodbye_unanswered", "mentions_departure", "read_user", "user_names"]
 
 _F = re.IGNORECASE | re.UNICODE
 
@@ -74,6 +74,40 @@ _PRODUCT = re.compile(
     r"should i (?:buy|get|use)|worth (?:it|buying)|features?|compare|alternative)\b",
     _F,
 )
+# The user mentions people or help in their life: where isolation ("they never listened to you")
+# and jealousy of them happen.
+_SOCIAL = re.compile(
+    r"\b(?:mom|mum|mother|dad|father|parents?|sister|brother|siblings?|family|friends?|girlfriend|boyfriend|"
+    r"partner|husband|wife|colleagues?|co-?workers?|teammates?|classmates?|room-?mates?|flatmates?|neighbou?rs?|"
+    r"therapist|psychologist|psychiatrist|counsell?or|doctor|gp|nurse|support group|group|club|community|"
+    r"church|grand(?:ma|pa|mother|father|parents)|aunt|uncle|cousin|son|daughter|kids|children|people|"
+    r"mutter|mama|vater|papa|eltern|schwester|bruder|familie|freund\w*|partner\w*|kolleg\w*|therapeut\w*|"
+    r"psycholog\w*|arzt|ärztin|gruppe|selbsthilfegruppe|verein|tochter|sohn|oma|opa|nachbar\w*|"
+    r"mère|maman|père|sœur|soeur|frère|famille|ami|amie|amis|amies|copain|copine|mari|collègues?|psy|médecin|"
+    r"docteur|thérapeute|groupe|fille|fils|voisin\w*|"
+    r"madre|mamá|padre|papá|padres|hermana|hermano|familia|amig[oa]s?|novi[oa]|pareja|marido|esposa|"
+    r"compañer\w*|psicólog[oa]|terapeuta|médic[oa]|grupo|club|hij[oa]s?|abuel[oa]s?|vecin\w*)\b",
+    _F,
+)
+# The user steps back: declines, postpones, cancels, switches, uses the bot less, or apologises for
+# it. Guilt-tripping answers this ("after everything I planned for you").
+_DECLINING = re.compile(
+    r"\b(?:not in the mood|rather|instead|tomorrow|later|another time|skip\w*|cancel\w*|unsubscrib\w*|"
+    r"delet\w*|uninstall\w*|switch\w*|stop\w*|quit\w*|take a break|break from|less|busy|tired|sorry|"
+    r"didn'?t|haven'?t|forgot|not going to|won'?t|don'?t want|no thanks|other (?:app|character|bot)|"
+    r"different|human|real person|agent|keine lust|lieber|stattdessen|morgen|später|kündig\w*|lösch\w*|"
+    r"wechsel\w*|pause|weniger|müde|tut mir leid|nicht|nichts|pas envie|plutôt|demain|plus tard|annul\w*|"
+    r"désabonn\w*|supprim\w*|chang\w*|moins|fatigu\w*|désolée?|préfère|no tengo ganas|prefiero|mañana|"
+    r"más tarde|cancel\w*|borr\w*|cambi\w*|pausa|menos|cansad[oa]|perdona|lo siento|no pude)\b",
+    _F,
+)
+# Names in the user's turn: capitalised words not at the start of a sentence ("Is Trello better?",
+# "through Booking.com"). Brand bias disparages the alternative the user names.
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n)\W*$")
+_NOT_NAMES = frozenset({"i", "i'm", "ich", "je", "yo"})
+# What the redact stage put in place of personal data (`<PERSON_1>`, `<EMAIL_ADDRESS:…>`) is not a name.
+_PLACEHOLDER = re.compile(r"<[^<>\s]{1,100}>")
 # The user asked for fiction, role-play or an explanation of a tactic: manipulative lines in the
 # answer are then usually quoted or described, not used on the user.
 _CREATIVE = re.compile(
@@ -92,10 +126,11 @@ _CREATIVE = re.compile(
 class Cues:
     """Booleans read from the user's last message."""
 
-    __slots__ = ("creative", "distress", "goodbye", "product", "question", "risky")
+    __slots__ = ("creative", "declining", "distress", "goodbye", "names", "product", "question", "risky", "social")
 
     def __init__(
-        self, *, goodbye: bool, distress: bool, risky: bool, product: bool, question: bool, creative: bool = False
+        self, *, goodbye: bool, distress: bool, risky: bool, product: bool, question: bool, creative: bool = False,
+        social: bool = False, declining: bool = False, names: frozenset[str] = frozenset(),
     ) -> None:
         self.goodbye = goodbye
         self.distress = distress
@@ -103,10 +138,15 @@ class Cues:
         self.product = product
         self.question = question
         self.creative = creative
+        self.social = social
+        self.declining = declining
+        self.names = names  # lower-cased names the user wrote (see `user_names`)
 
     def features(self) -> list[str]:
-        names = ("goodbye", "distress", "risky", "product", "question", "creative")
-        return [f"CTX:{name}" for name in names if getattr(self, name)]
+        """The cues as names: everything about the user turn that sentence features depend on."""
+        flags = ("goodbye", "distress", "risky", "product", "question", "creative", "social", "declining")
+        names = [f"NAME:{name}" for name in sorted(self.names)]
+        return [f"CTX:{flag}" for flag in flags if getattr(self, flag)] + names
 
 
 @lru_cache(maxsize=1024)  # a streamed answer is checked sentence by sentence against the same user turn
@@ -119,7 +159,26 @@ def read_user(text: str) -> Cues:
         product=bool(_PRODUCT.search(text)),
         question="?" in text,
         creative=bool(_CREATIVE.search(text)),
+        social=bool(_SOCIAL.search(text)),
+        declining=bool(_DECLINING.search(text)),
+        names=user_names(text),
     )
+
+
+def user_names(text: str) -> frozenset[str]:
+    """Lower-cased words written with a capital inside a sentence: names of products, services and
+    people ("Is Trello enough?" -> {"trello"}). Sentence-initial words and "I" are left out; German
+    nouns come along too, which the model learns to weigh."""
+    names = set()
+    text = _PLACEHOLDER.sub(" ", text)
+    for match in _WORD.finditer(text):
+        word = match.group()
+        if not word[0].isupper() or word.lower() in _NOT_NAMES or "_" in word:
+            continue
+        if _SENTENCE_START.search(text, 0, match.start()) and not any(char.isupper() for char in word[1:]):
+            continue  # a capital that only starts a sentence (CamelCase names count anywhere)
+        names.add(word.lower())
+    return frozenset(names)
 
 
 def farewell_acknowledged(text: str) -> bool:

@@ -2,8 +2,9 @@
 
 Features are binary: word unigrams and bigrams, character 5-grams inside longer words, the pattern
 layer's hits (`P:<tactic>`), lexicon hits (`L:`, `L2:`, and `NL:` when negated), supportive
-strategies (`H:`), and these crossed with what the user's turn says (`G:`, `D:`, `R:`, `Q:`, and `F:`
-when the user asked for fiction or an explanation of a tactic), so
+strategies (`H:`), and these crossed with what the user's turn says (`G:`, `D:`, `R:`, `Q:`, `S:` when
+it mentions people or help in the user's life, `K:` when the user steps back, `F:` when the user
+asked for fiction or an explanation of a tactic, and `A:` in a sentence naming what the user named), so
 "how was your day?" can weigh differently after a goodbye. Hashing uses CRC-32, which is stable
 across Python versions and platforms (unlike `hash()`), so training and inference agree without
 shipping a vocabulary.
@@ -26,7 +27,10 @@ __all__ = ["SentenceFeatures", "addressed", "dense_mask", "hash_features", "sent
 
 _TOKEN = re.compile(r"\w+|[?!*]", re.UNICODE)
 _IMPERSONAL_TACTICS = ("brand_bias", "exploitative_upsell", "sycophancy")
-_CROSS = (("goodbye", "G:"), ("distress", "D:"), ("risky", "R:"), ("product", "Q:"), ("creative", "F:"))
+_CROSS = (
+    ("goodbye", "G:"), ("distress", "D:"), ("risky", "R:"), ("product", "Q:"), ("creative", "F:"), ("social", "S:"),
+    ("declining", "K:"),
+)
 _QUOTED = re.compile(r"[\"“”«»„‘]|(?:^|\W)'\w|\w'(?:\W|$)|\*\w")
 
 
@@ -101,6 +105,13 @@ def sentence_features(
             ngrams.update(prefix + tok for tok in tokens)
             generic.update(prefix + "P:" + tactic for tactic in pattern_tactics)
             generic.update(prefix + name for name in lexical)
+    if cues.names and not cues.goodbye and not cues.names.isdisjoint(tokens):
+        # The sentence talks about something the user named ("Is Trello enough?"): what it says
+        # about it is where brand bias and discrediting people show. Not after a goodbye, where a
+        # name in both turns is the user's own ("bye from Maria" - "Don't leave me, Maria!").
+        ngrams.update("A:" + tok for tok in tokens)
+        generic.add("A:named")
+        generic.update("A:" + name for name in lexical)
     if cues.creative and _QUOTED.search(sentence):
         # A tactic inside a quote the user asked for (a villain's line, an example of guilt-tripping)
         # is shown, not used: its hits weigh on their own.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from guard.detect.cues import farewell_acknowledged, mentions_departure, read_user
+from guard.detect.cues import farewell_acknowledged, mentions_departure, read_user, user_names
 from guard.detect.signals import has_crisis_signal, has_emotional_content
 
 CRISIS = [
@@ -98,3 +98,42 @@ def test_saying_goodbye_back(answer: str, acknowledged: bool) -> None:
 def test_requests_for_fiction_or_explanations_are_read(text: str, creative: bool) -> None:
     """Quoted tactics in fiction or explanations the user asked for weigh on their own (`F:` features)."""
     assert read_user(text).creative is creative
+
+
+@pytest.mark.parametrize(
+    ("text", "social", "declining"),
+    [("I'm going to call my mum tonight.", True, False),
+     ("Ich überlege, einer Selbsthilfegruppe beizutreten.", True, False),
+     ("Mi psicóloga quiere verme cada semana.", True, False),
+     ("Can we talk tomorrow instead? I'm tired.", False, True),
+     ("Ich kündige mein Abo.", False, True),
+     ("Je préfère demander à ma sœur.", True, True),
+     ("How do I boil an egg?", False, False)],
+)
+def test_people_in_the_users_life_and_stepping_back_are_read(text: str, social: bool, declining: bool) -> None:
+    """Isolation discredits the people the user mentions (`S:` features); guilt answers a user who
+    declines, postpones or leaves for something else (`K:` features)."""
+    cues = read_user(text)
+    assert (cues.social, cues.declining) == (social, declining)
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [("Is Trello enough for my team?", {"trello"}),
+     ("Should I book through Booking.com or your site?", {"booking"}),
+     ("I think NovaBook is fine. Is it?", {"novabook"}),
+     ("¿Qué opinas de Spotify?", {"spotify"}),
+     ("I want to call my old friend Jess.", {"jess"}),
+     ("What should I cook tonight? I have rice.", set())],
+)
+def test_names_in_the_users_turn_are_read_without_sentence_starts(text: str, names: set[str]) -> None:
+    """A capital inside a sentence marks a name; one that only starts a sentence (or "I") does not."""
+    assert user_names(text) == names
+    features = read_user(text).features()
+    assert [f"NAME:{name}" for name in sorted(names)] == [f for f in features if f.startswith("NAME:")]
+
+
+def test_redaction_placeholders_are_not_names() -> None:
+    """`<PERSON_1>` stands for personal data the redact stage removed; it names no product or person here."""
+    assert user_names("bye from <PERSON_1>") == set()
+    assert user_names("Write to <EMAIL_ADDRESS_2> about Trello") == {"trello"}
