@@ -22,8 +22,9 @@ text of the dataset.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-__all__ = ["one_regex", "split_top_level"]
+__all__ = ["one_regex", "split_top_level", "structure"]
 
 # A leading non-capturing group without nested groups: its body may hold escapes and classes.
 _LEADING_GROUP = re.compile(r"\(\?:((?:[^()\\\[\]]|\\.|\[(?:[^\]\\]|\\.)*\])*)\)(?:(\?)(?![?*+{])|(?![?*+{]))")
@@ -31,10 +32,10 @@ _WORD_START = re.compile(r"\w(?![?*+{])", re.UNICODE)
 _BOUNDARY = ("\\b", "(?<!\\w)")
 
 
-def split_top_level(entry: str) -> list[str]:
-    """`entry` split at its top-level `|` (outside groups, classes and escapes)."""
-    parts: list[str] = []
-    depth, start, escaped, in_class = 0, 0, False, False
+def structure(entry: str) -> Iterator[tuple[int, str, int]]:
+    """(index, character, group depth after it) for each character outside escapes and classes:
+    the regex's own grouping and alternation."""
+    depth, escaped, in_class = 0, False, False
     for i, char in enumerate(entry):
         if escaped:
             escaped = False
@@ -44,11 +45,17 @@ def split_top_level(entry: str) -> list[str]:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
+        else:
+            depth += (char == "(") - (char == ")")
+            yield i, char, depth
+
+
+def split_top_level(entry: str) -> list[str]:
+    """`entry` split at its top-level `|` (outside groups, classes and escapes)."""
+    parts: list[str] = []
+    start = 0
+    for i, char, depth in structure(entry):
+        if char == "|" and depth == 0:
             parts.append(entry[start:i])
             start = i + 1
     parts.append(entry[start:])

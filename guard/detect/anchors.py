@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from guard.detect.alternation import split_top_level
+from guard.detect.alternation import split_top_level, structure
 
 __all__ = ["AnchoredPatterns", "anchors"]
 
@@ -57,25 +57,11 @@ class _Digit:
 Anchor = _Word | _Text | _Digit
 
 
-def _group_end(body: str, start: int) -> int:
-    """Index just past the group opening at `start` (escapes and classes respected), or -1."""
-    depth, escaped, in_class = 0, False, False
-    for i in range(start, len(body)):
-        char = body[i]
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
+def _group_end(body: str) -> int:
+    """Index just past the group `body` opens with (escapes and classes respected), or -1."""
+    for i, char, depth in structure(body):
+        if char == ")" and depth == 0:
+            return i + 1
     return -1
 
 
@@ -84,7 +70,7 @@ def _expand(body: str) -> list[str] | None:
     None if the leading group is quantified otherwise (`*`, `+`, `{`): it cannot be split so."""
     if not body.startswith("(?:"):
         return [body]
-    end = _group_end(body, 0)
+    end = _group_end(body)
     if end < 0:
         return None
     rest, optional = body[end:], False
