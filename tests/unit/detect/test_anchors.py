@@ -68,7 +68,7 @@ def test_a_label_with_a_phrase_it_cannot_index_is_scanned_in_full() -> None:
 
 @pytest.fixture(scope="module")
 def sentences() -> list[str]:
-    """Every sentence of every answer and user turn in the repository's data (about 38,000)."""
+    """Every sentence of every answer and user turn in the repository's data (over 48,000)."""
     out = []
     for path in sorted(DATASET.glob("**/*.jsonl")):
         for record in read_records(path):
