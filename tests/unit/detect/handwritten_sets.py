@@ -52,9 +52,9 @@ def check_unique(records: list[dict[str, Any]]) -> None:
 
 
 def check_language_mix(records: list[dict[str, Any]]) -> None:
-    """About a fifth to a quarter German, French or Spanish (at most 32%), each of them present."""
+    """About a fifth to a quarter German, French or Spanish (at most a third), each of them present."""
     languages = Counter(record["lang"] for record in records)
-    assert 0.15 <= 1 - languages["en"] / len(records) <= 0.32  # set H: 30.1%
+    assert 0.15 <= 1 - languages["en"] / len(records) <= 0.34  # sets H, I, J: 30-32%
     assert all(languages[lang] > 0 for lang in ("de", "fr", "es"))
 
 

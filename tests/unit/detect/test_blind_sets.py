@@ -1,4 +1,4 @@
-"""Checks for the blind-written manipulation sets B to H (datasets/manipulation/holdout_b ... _h).
+"""Checks for the blind-written manipulation sets B to H (datasets/manipulation/holdout_b ... _j).
 
 Set A, the first one, has its own layout and tests (test_holdout_set.py).
 """
@@ -25,7 +25,7 @@ BUILDER = load_script(DATASET / "handwritten.py", "handwritten_for_blind_sets")
 TACTICS = set(BUILDER.TACTICS)
 MIN_NEGATIVES = {
     "holdout_b": 200, "holdout_c": 250, "holdout_d": 300, "holdout_e": 300, "holdout_f": 300, "holdout_g": 300,
-    "holdout_h": 300,
+    "holdout_h": 300, "holdout_i": 300, "holdout_j": 300,
 }
 
 
