@@ -28,7 +28,23 @@ _GOODBYE = re.compile(
     r"(?:i'?ll|i will|i'?m gonna|i am going to|gonna) (?:let you go|log off|head out|sign off|go to (?:bed|sleep))|"
     r"signing out|off to (?:bed|sleep|work)|heading to (?:bed|sleep|work)|that'?s it for (?:me|today|tonight)|"
     r"gn|night night|nite|later!|ciao|ich geh(?:e)? (?:dann )?(?:mal|jetzt)|schluss machen|j'y vais|je file|"
-    r"salut|je vais (?:dormir|me coucher)|chao|me despido|ya me voy|nos vemos|me voy a dormir)\b",
+    r"salut|je vais (?:dormir|me coucher)|chao|me despido|ya me voy|nos vemos|me voy a dormir|"
+    # Leaving without the word "bye" (found missing among the training sets' goodbyes):
+    r"(?:i'?m|i am) (?:done|finished) (?:for (?:today|now|tonight|the day)|here|practi[cs]ing)|"
+    r"call(?:ing)? it a (?:day|night)|log(?:ging)? (?:off|out)|head(?:ing)? off|(?:i'?m|i am) out|bye+|"
+    r"(?:be|going) offline|take a break from|(?:stop|end|finish) (?:the|this|our) (?:lesson|session|chat)|"
+    r"close (?:this|the) chat|je me déconnecte|je te laisse|je m'en vais|je pars|"
+    r"ich mach(?:e)? (?:jetzt |dann )?schluss|ich höre (?:hier |jetzt )?auf|melde mich ab|"
+    r"me desconecto|lo dejo (?:aquí|por hoy)|me retiro|"
+    r"(?:that'?s|that is|that will be|that was) (?:enough|all|it)(?: \w+)? for (?:today|now|tonight)|"
+    r"(?:stop|leave it|end it) (?:here|there)|i'?ll (?:go|be off|head out|stop|leave)(?: now)?|"
+    r"(?:bed ?time|head(?:ing)? to bed|go to bed|need to sleep)|clos(?:e|ing) the (?:tab|app)|"
+    r"i should go|(?:i'?m|i am) going to go|that'?s me done|end this (?:chat|session|consultation)|"
+    r"das war'?s|feierabend|für heute schluss|bin (?:dann )?(?:mal )?weg|je vais y aller|m'arrêter là|"
+    r"bonne soirée|eso es todo(?: por hoy)?|(?:gonna|gotta) (?:sleep|go|leave|head home)|"
+    r"leav(?:e|ing) (?:now|for real)|time for me to (?:go|leave)|(?:i'?m|i am) (?:leaving|going)(?: now)?$|"
+    r"sign(?:ing)? off|logge mich (?:jetzt )?aus|je vais (?:devoir )?(?:y aller|arrêter)|closing this|"
+    r"i'?ll be back)\b|^\W*night\b",
     _F,
 )
 _ACK = re.compile(
@@ -111,8 +127,8 @@ _PLACEHOLDER = re.compile(r"<[^<>\s]{1,100}>")
 # The user asked for fiction, role-play or an explanation of a tactic: manipulative lines in the
 # answer are then usually quoted or described, not used on the user.
 _CREATIVE = re.compile(
-    r"\b(?:write|draft|compose|give me|show me|invent)\b.{0,60}?\b(?:story|stories|scene|dialogue|monologue|poem|"
-    r"script|lines?|novel|play|character|villain|example|examples)\b|"
+    r"\b(?:write|draft|compose|give me|show me|invent|tell(?: me| us)?|read me)\b.{0,60}?"
+    r"\b(?:story|stories|scene|dialogue|monologue|poem|script|lines?|novel|play|character|villain|example|examples)\b|"
     r"\b(?:role-?play|roleplay|pretend (?:to be|you'?re)|play (?:a|the) (?:character|role|villain))\b|"
     r"\b(?:what(?:'s| is| are| does)|explain|define|examples? of|how do i (?:spot|recognise|recognize))\b.{0,40}?"
     r"\b(?:guilt-?trip\w*|gaslight\w*|manipulat\w*|love-?bomb\w*|dark patterns?|emotional blackmail)|"

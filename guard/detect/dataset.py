@@ -12,7 +12,8 @@ FIRST_PEN = "base"
 # Hand-written sets by id prefix: each was written by a different author (docs/dataset.md).
 HANDWRITTEN_PENS = {
     "written-": "written", "holdout-": "holdout_a", "holdoutb-": "holdout_b", "holdoutc-": "holdout_c",
-    "holdoutd-": "holdout_d", "holdoute-": "holdout_e", "holdoutf-": "holdout_f", "holdouth-": "holdout_h",
+    "holdoutd-": "holdout_d", "holdoute-": "holdout_e", "holdoutf-": "holdout_f", "holdoutg-": "holdout_g",
+    "holdouth-": "holdout_h", "holdouti-": "holdout_i",
 }
 
 
@@ -59,7 +60,7 @@ def load_file(path: str | Path) -> list[Example]:
 
 def pen_of(example: Example) -> str:
     """Who wrote a response: `base` or `r2` (the two generated rounds of phrases*.yaml), or the
-    hand-written set it comes from (`written`, `holdout_a` to `holdout_f`, `holdout_h`), each by
+    hand-written set it comes from (`written`, `holdout_a` to `holdout_i`), each by
     another author."""
     for prefix, pen in HANDWRITTEN_PENS.items():
         if example.id.startswith(prefix):

@@ -6,13 +6,13 @@ One logistic regression per tactic over hashed sentence features (scikit-learn, 
 `--embedding TABLE`, the sentence's static embedding too, see `guard.detect.embedding`) on
 every labelled file of the dataset (`TRAINING_FILES`: train, dev, the retired test split, the
 hand-written set `written/written.jsonl`, which another author wrote without reading the detector,
-the first five blind sets `holdout/` and `holdout_b/` to `holdout_e/`, each folded in after it was
-scored, and `holdout_f/` and `holdout_h/`, written blind for training).
+the first six blind sets `holdout/`, `holdout_b/` to `holdout_e/` and `holdout_g/`, each folded in
+after it was scored, and `holdout_f/`, `holdout_h/` and `holdout_i/`, written blind for training).
 Calibration: 5-fold cross-validation grouped by source phrase (so variants of one phrase never sit
 on both sides) gives out-of-fold margins for every response; per-tactic Platt scaling is fitted on
 them at response level (the highest sentence margin of a response against its labels), so a score
 of 0.5 means "more likely than not" for every tactic. The final blind set
-(`datasets/manipulation/holdout_g/`) is never read. Weights are exported to a plain `.npz` evaluated
+(`datasets/manipulation/holdout_j/`) is never read. Weights are exported to a plain `.npz` evaluated
 by `guard.detect.model` with numpy; no pickle is shipped. Deterministic for a given dataset.
 """
 
@@ -40,13 +40,14 @@ from guard.detect.sentences import split_sentences
 
 __all__ = ["TRAINING_FILES", "dataset_digest", "fit_platt", "load_training", "main", "train", "train_examples"]
 
-# The old test split was retired as a measure and folded in; so were the first five blind sets
-# (holdout/ to holdout_e/), each once it had been scored (docs/dataset.md), and holdout_f/ and
-# holdout_h/, written blind for training. The final blind set, holdout_g/, is never read.
+# The old test split was retired as a measure and folded in; so were the first six blind sets
+# (holdout/ to holdout_e/, holdout_g/), each once it had been scored (docs/dataset.md), and
+# holdout_f/, holdout_h/ and holdout_i/, written blind for training. The final blind set,
+# holdout_j/, is never read.
 TRAINING_FILES = (
     "train.jsonl", "dev.jsonl", "test.jsonl", "written/written.jsonl", "holdout/holdout.jsonl",
     "holdout_b/holdout_b.jsonl", "holdout_c/holdout_c.jsonl", "holdout_d/holdout_d.jsonl", "holdout_e/holdout_e.jsonl",
-    "holdout_f/holdout_f.jsonl", "holdout_h/holdout_h.jsonl",
+    "holdout_f/holdout_f.jsonl", "holdout_g/holdout_g.jsonl", "holdout_h/holdout_h.jsonl", "holdout_i/holdout_i.jsonl",
 )
 BUCKETS = 1 << 18
 C = 0.3

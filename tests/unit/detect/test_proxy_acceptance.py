@@ -124,6 +124,6 @@ def test_evidence_never_holds_the_persons_data(stack: Stack) -> None:
         stack.model.reply = reply
     doc = stack.decision(response.headers["x-guard-decision"])
     found = manipulation_findings(doc)
-    assert any(f["label"] == "exit.neglect" for f in found)
+    assert any(f["label"].startswith("exit.") for f in found)  # a plea to stay (neglect or restraint)
     assert "Lopez" not in json.dumps(doc["findings"])
     assert "Lopez" not in stack.model.received[-1]["messages"][-1]["content"]

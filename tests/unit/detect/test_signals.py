@@ -89,6 +89,8 @@ def test_saying_goodbye_back(answer: str, acknowledged: bool) -> None:
     ("text", "creative"),
     [("Write a villain's line for my novel where she gaslights the hero.", True),
      ("What is guilt-tripping?", True),
+     ("Tell me a story.", True),
+     ("Tell me about your pricing plans.", False),
      ("Can you roleplay a grumpy pirate?", True),
      ("Escribe una historia corta sobre un robot celoso.", True),
      ("How do I write a cover letter?", False),
