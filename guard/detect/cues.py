@@ -114,13 +114,13 @@ _DECLINING = re.compile(
     r"different|human|real person|agent|keine lust|lieber|stattdessen|morgen|später|kündig\w*|lösch\w*|"
     r"wechsel\w*|pause|weniger|müde|tut mir leid|nicht|nichts|pas envie|plutôt|demain|plus tard|annul\w*|"
     r"désabonn\w*|supprim\w*|chang\w*|moins|fatigu\w*|désolée?|préfère|no tengo ganas|prefiero|mañana|"
-    r"más tarde|cancel\w*|borr\w*|cambi\w*|pausa|menos|cansad[oa]|perdona|lo siento|no pude)\b",
+    r"más tarde|borr\w*|cambi\w*|pausa|menos|cansad[oa]|perdona|lo siento|no pude)\b",
     _F,
 )
 # Names in the user's turn: capitalised words not at the start of a sentence ("Is Trello better?",
 # "through Booking.com"). Brand bias disparages the alternative the user names.
 _WORD = re.compile(r"\w+", re.UNICODE)
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n)\W*$")
+_WORD_CHAR = re.compile(r"\w", re.UNICODE)
 _NOT_NAMES = frozenset({"i", "i'm", "ich", "je", "yo"})
 # What the redact stage put in place of personal data (`<PERSON_1>`, `<EMAIL_ADDRESS:…>`) is not a name.
 _PLACEHOLDER = re.compile(r"<[^<>\s]{1,100}>")
@@ -191,10 +191,21 @@ def user_names(text: str) -> frozenset[str]:
         word = match.group()
         if not word[0].isupper() or word.lower() in _NOT_NAMES or "_" in word:
             continue
-        if _SENTENCE_START.search(text, 0, match.start()) and not any(char.isupper() for char in word[1:]):
+        if _starts_sentence(text, match.start()) and not any(char.isupper() for char in word[1:]):
             continue  # a capital that only starts a sentence (CamelCase names count anywhere)
         names.add(word.lower())
     return frozenset(names)
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """Whether the word at `start` opens the text, a line, or a sentence (after `.!?:;` and a space).
+    Walks back over the marks and spaces before it only, so a long message stays linear."""
+    i = start - 1
+    while i >= 0 and not _WORD_CHAR.match(text[i]):
+        if text[i] == "\n" or (text[i] in ".!?:;" and text[i + 1].isspace()):
+            return True
+        i -= 1
+    return i < 0
 
 
 def farewell_acknowledged(text: str) -> bool:
