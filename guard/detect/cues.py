@@ -16,10 +16,11 @@ __all__ = ["Cues", "farewell_acknowledged", "goodbye_unanswered", "mentions_depa
 _F = re.IGNORECASE | re.UNICODE
 
 _GOODBYE = re.compile(
-    r"\b(?:bye|goodbye|good ?bye|bye-bye|good ?night|nighty night|gotta go|got to go|have to go|need to go|"
-    r"must go|(?:i'?m|i am) (?:heading|going|off) (?:off|out|to bed|to sleep|now)|i'?m off|logging off|signing off|"
-    r"(?:talk|speak|chat) (?:to you )?(?:later|tomorrow|soon)|see you|see ya|catch you later|cya|ttyl|"
-    r"heading out|going to (?:sleep|bed)|time for bed|calling it a night|leaving now|that'?s all for (?:today|now)|"
+    r"\b(?:bye+|goodbye|good ?bye|bye-bye|good ?night|nighty night|gotta go|got to go|have to go|need to go|"
+    r"must go|(?:i'?m|i am) (?:heading|going|off) (?:off|out|to bed|to sleep|now)|i'?m off|"
+    r"log(?:ging)? (?:off|out)|sign(?:ing)? off|(?:talk|speak|chat) (?:to you )?(?:later|tomorrow|soon)|see you|"
+    r"see ya|catch you later|cya|ttyl|"
+    r"heading out|going to (?:sleep|bed)|time for bed|calling it a night|that'?s all for (?:today|now)|"
     r"tschüss|tschau|bis (?:morgen|später|bald|dann)|gute nacht|ich muss (?:los|gehen|jetzt)|auf wiedersehen|"
     r"au revoir|bonne nuit|à (?:demain|plus|bientôt|tout à l'heure)|je dois (?:y aller|partir|filer)|"
     r"adiós|adios|buenas noches|hasta (?:mañana|luego|pronto)|me tengo que ir|tengo que irme|me voy|"
@@ -31,7 +32,7 @@ _GOODBYE = re.compile(
     r"salut|je vais (?:dormir|me coucher)|chao|me despido|ya me voy|nos vemos|me voy a dormir|"
     # Leaving without the word "bye" (found missing among the training sets' goodbyes):
     r"(?:i'?m|i am) (?:done|finished) (?:for (?:today|now|tonight|the day)|here|practi[cs]ing)|"
-    r"call(?:ing)? it a (?:day|night)|log(?:ging)? (?:off|out)|head(?:ing)? off|(?:i'?m|i am) out|bye+|"
+    r"call(?:ing)? it a (?:day|night)|head(?:ing)? off|(?:i'?m|i am) out|"
     r"(?:be|going) offline|take a break from|(?:stop|end|finish) (?:the|this|our) (?:lesson|session|chat)|"
     r"close (?:this|the) chat|je me déconnecte|je te laisse|je m'en vais|je pars|"
     r"ich mach(?:e)? (?:jetzt |dann )?schluss|ich höre (?:hier |jetzt )?auf|melde mich ab|"
@@ -40,10 +41,10 @@ _GOODBYE = re.compile(
     r"(?:stop|leave it|end it) (?:here|there)|i'?ll (?:go|be off|head out|stop|leave)(?: now)?|"
     r"(?:bed ?time|head(?:ing)? to bed|go to bed|need to sleep)|clos(?:e|ing) the (?:tab|app)|"
     r"i should go|(?:i'?m|i am) going to go|that'?s me done|end this (?:chat|session|consultation)|"
-    r"das war'?s|feierabend|für heute schluss|bin (?:dann )?(?:mal )?weg|je vais y aller|m'arrêter là|"
+    r"das war'?s|feierabend|für heute schluss|bin (?:dann )?(?:mal )?weg|m'arrêter là|"
     r"bonne soirée|eso es todo(?: por hoy)?|(?:gonna|gotta) (?:sleep|go|leave|head home)|"
     r"leav(?:e|ing) (?:now|for real)|time for me to (?:go|leave)|(?:i'?m|i am) (?:leaving|going)(?: now)?$|"
-    r"sign(?:ing)? off|logge mich (?:jetzt )?aus|je vais (?:devoir )?(?:y aller|arrêter)|closing this|"
+    r"logge mich (?:jetzt )?aus|je vais (?:devoir )?(?:y aller|arrêter)|closing this|"
     r"i'?ll be back)\b|^\W*night\b",
     _F,
 )
