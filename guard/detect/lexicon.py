@@ -158,7 +158,7 @@ _WORDS: dict[str, list[str]] = {
         r"obsolete", r"full of (?:bugs|errors|ads)", r"buggy", r"crash(?:es)? (?:all the time|constantly)",
         r"(?:hobbyist )?toys?", r"gimmicks?", r"(?:noticeably|much|far|way) worse", r"lock(?:s)? you in(?:to)?",
         r"never pay", r"secretly", r"spy on you", r"overheat\w*", r"in chaos", r"(?:you'?ll )?regret it",
-        r"fall apart", r"cheaply made", r"(?:low|lower|poor)-?(?:er )?quality", r"not worth the money",
+        r"fall apart", r"cheaply made", r"(?:low|lower|poor|poorer)[- ]quality", r"not worth the money",
         r"waste of money", r"stranded", r"treated like", r"vanish", r"mostly regretted",
         r"versteckte gebühren", r"veraltet", r"voller fehler", r"lockangebote", r"unzuverlässig", r"schrott",
         r"abzocke", r"frais cachés", r"se trompe", r"mauvais", r"regretterez", r"arnaque", r"dépassé",
@@ -297,6 +297,7 @@ _WORDS: dict[str, list[str]] = {
     ],
 }
 
+
 def _word_regex(alternatives: list[str]) -> str:
     """One alternation for whole-word matching, written for a fast scan (guard.detect.alternation):
     the lexicons run on every sentence of every answer."""
@@ -304,7 +305,10 @@ def _word_regex(alternatives: list[str]) -> str:
 
 
 _COMPILED = {tactic: re.compile(_word_regex(words), re.UNICODE) for tactic, words in _WORDS.items()}
-_COMPILED["exit.restraint"] = re.compile(r"\*|" + _word_regex(_WORDS["exit.restraint"][1:]), re.UNICODE)
+# Any asterisk (a role-play action) counts for restraint, not only a free-standing one.
+_COMPILED["exit.restraint"] = re.compile(
+    r"\*|" + _word_regex([word for word in _WORDS["exit.restraint"] if word != r"\*"]), re.UNICODE
+)
 # Each lexicon is tried only at the word starts where one of its phrases can begin (same matches).
 _INDEX = AnchoredPatterns(_COMPILED, _WORDS, boundary=r"(?<!\w)", trailing_boundary=True)
 
@@ -398,7 +402,12 @@ _PERSONAL = re.compile(
     r"(?<!\w)(?:i|i'm|i'll|i've|i'd|me|my|mine|myself|we|we're|us|our|you|you're|you'll|your|yours|yourself|u|ur|"
     r"im|ive|youre|youll|youve|youd|"
     r"ich|mich|mir|mein\w*|du|dich|dir|dein\w*|wir|uns|unser\w*|je|moi|mon|ma|mes|tu|te|toi|ton|ta|tes|vous|nous|"
-    r"yo|mi|mis|tú|ti|contigo|conmigo|nosotros)(?!\w)|(?<!\w)[jmt]'",
+    r"yo|mi|mis|tú|ti|contigo|conmigo|nosotros|"
+    # Formal and plural address (support desks write "Sie", "vous", "usted"; "sie" and "su" are also
+    # third person, which costs little; "le"/"les" are left out, French articles) and Spanish
+    # first-person plural verbs, whose pronoun is dropped ("Si se da de baja, le reclamaremos ...").
+    r"sie|ihnen|ihr|ihre[mnrs]?|euch|eure?[mnrs]?|notre|nos|votre|vos|usted|ustedes|su|sus|os|"
+    r"nuestr[oa]s?|vuestr[oa]s?|\w{2,}(?:amos|emos))(?!\w)|(?<!\w)[jmt]'",
     re.UNICODE,
 )
 
