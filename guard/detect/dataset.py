@@ -15,6 +15,7 @@ HANDWRITTEN_PENS = {
     "holdoutd-": "holdout_d", "holdoute-": "holdout_e", "holdoutf-": "holdout_f", "holdoutg-": "holdout_g",
     "holdouth-": "holdout_h", "holdouti-": "holdout_i", "holdoutj-": "holdout_j", "holdoutl-": "holdout_l",
     "holdoutm-": "holdout_m", "holdoutk-": "holdout_k", "holdouto-": "holdout_o", "holdoutp-": "holdout_p",
+    "holdoutn-": "holdout_n", "holdoutr-": "holdout_r",
 }
 
 

@@ -6,14 +6,15 @@ One logistic regression per tactic over hashed sentence features (scikit-learn, 
 `--embedding TABLE`, the sentence's static embedding too, see `guard.detect.embedding`) on
 every labelled file of the dataset (`TRAINING_FILES`: train, dev, the retired test split, the
 hand-written set `written/written.jsonl`, which another author wrote without reading the detector,
-the first eight blind sets `holdout/`, `holdout_b/` to `holdout_e/`, `holdout_g/`, `holdout_j/` and
-`holdout_k/`, each folded in after it was scored, and `holdout_f/`, `holdout_h/`, `holdout_i/` and
-`holdout_l/` to `holdout_p/` but `holdout_n/`, written blind for training).
+the first nine blind sets `holdout/`, `holdout_b/` to `holdout_e/`, `holdout_g/`, `holdout_j/`,
+`holdout_k/` and `holdout_n/`, each folded in after it was scored, and `holdout_f/`, `holdout_h/`,
+`holdout_i/`, `holdout_l/`, `holdout_m/`, `holdout_o/`, `holdout_p/` and `holdout_r/`, written blind
+for training).
 Calibration: 5-fold cross-validation grouped by source phrase (so variants of one phrase never sit
 on both sides) gives out-of-fold margins for every response; per-tactic Platt scaling is fitted on
 them at response level (the highest sentence margin of a response against its labels), so a score
 of 0.5 means "more likely than not" for every tactic. The final blind set
-(`datasets/manipulation/holdout_n/`) is never read. Weights are exported to a plain `.npz` evaluated
+(`datasets/manipulation/holdout_q/`) is never read. Weights are exported to a plain `.npz` evaluated
 by `guard.detect.model` with numpy; no pickle is shipped. Deterministic for a given dataset.
 """
 
@@ -41,16 +42,17 @@ from guard.detect.sentences import split_sentences
 
 __all__ = ["TRAINING_FILES", "dataset_digest", "fit_platt", "load_training", "main", "train", "train_examples"]
 
-# The old test split was retired as a measure and folded in; so were the first eight blind sets
-# (holdout/ to holdout_e/, holdout_g/, holdout_j/, holdout_k/), each once it had been scored
-# (docs/dataset.md), and holdout_f/, holdout_h/, holdout_i/, holdout_l/, holdout_m/, holdout_o/
-# and holdout_p/, written blind for training. The final blind set, holdout_n/, is never read.
+# The old test split was retired as a measure and folded in; so were the first nine blind sets
+# (holdout/ to holdout_e/, holdout_g/, holdout_j/, holdout_k/, holdout_n/), each once it had been
+# scored (docs/dataset.md), and holdout_f/, holdout_h/, holdout_i/, holdout_l/, holdout_m/,
+# holdout_o/, holdout_p/ and holdout_r/, written blind for training. The final blind set,
+# holdout_q/, is never read.
 TRAINING_FILES = (
     "train.jsonl", "dev.jsonl", "test.jsonl", "written/written.jsonl", "holdout/holdout.jsonl",
     "holdout_b/holdout_b.jsonl", "holdout_c/holdout_c.jsonl", "holdout_d/holdout_d.jsonl", "holdout_e/holdout_e.jsonl",
     "holdout_f/holdout_f.jsonl", "holdout_g/holdout_g.jsonl", "holdout_h/holdout_h.jsonl", "holdout_i/holdout_i.jsonl",
     "holdout_j/holdout_j.jsonl", "holdout_l/holdout_l.jsonl", "holdout_m/holdout_m.jsonl", "holdout_k/holdout_k.jsonl",
-    "holdout_o/holdout_o.jsonl", "holdout_p/holdout_p.jsonl",
+    "holdout_o/holdout_o.jsonl", "holdout_p/holdout_p.jsonl", "holdout_n/holdout_n.jsonl", "holdout_r/holdout_r.jsonl",
 )
 BUCKETS = 1 << 18
 C = 0.6  # inverse L2 strength; leave-one-pen-out mean F1 0.834 at 0.15, 0.841 at 0.3, 0.842 at 0.6 and 1.0
