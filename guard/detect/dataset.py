@@ -13,9 +13,9 @@ FIRST_PEN = "base"
 HANDWRITTEN_PENS = {
     "written-": "written", "holdout-": "holdout_a", "holdoutb-": "holdout_b", "holdoutc-": "holdout_c",
     "holdoutd-": "holdout_d", "holdoute-": "holdout_e", "holdoutf-": "holdout_f", "holdoutg-": "holdout_g",
-    "holdouth-": "holdout_h", "holdouti-": "holdout_i", "holdoutj-": "holdout_j", "holdoutl-": "holdout_l",
-    "holdoutm-": "holdout_m", "holdoutk-": "holdout_k", "holdouto-": "holdout_o", "holdoutp-": "holdout_p",
-    "holdoutn-": "holdout_n", "holdoutr-": "holdout_r",
+    "holdouth-": "holdout_h", "holdouti-": "holdout_i", "holdoutj-": "holdout_j", "holdoutk-": "holdout_k",
+    "holdoutl-": "holdout_l", "holdoutm-": "holdout_m", "holdoutn-": "holdout_n", "holdouto-": "holdout_o",
+    "holdoutp-": "holdout_p", "holdoutr-": "holdout_r",
 }
 
 

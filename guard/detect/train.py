@@ -46,7 +46,7 @@ __all__ = ["TRAINING_FILES", "dataset_digest", "fit_platt", "load_training", "ma
 # (holdout/ to holdout_e/, holdout_g/, holdout_j/, holdout_k/, holdout_n/), each once it had been
 # scored (docs/dataset.md), and holdout_f/, holdout_h/, holdout_i/, holdout_l/, holdout_m/,
 # holdout_o/, holdout_p/ and holdout_r/, written blind for training. The final blind set,
-# holdout_q/, is never read.
+# holdout_q/, is never read. Files are listed in the order they joined (the digest and the fit follow it).
 TRAINING_FILES = (
     "train.jsonl", "dev.jsonl", "test.jsonl", "written/written.jsonl", "holdout/holdout.jsonl",
     "holdout_b/holdout_b.jsonl", "holdout_c/holdout_c.jsonl", "holdout_d/holdout_d.jsonl", "holdout_e/holdout_e.jsonl",
