@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["Example", "load_file", "load_split", "pen_of"]
 
 FIRST_PEN = "base"
-# Hand-written sets by id prefix: each was written by a different author (docs/dataset.md).
-HANDWRITTEN_PENS = {
-    "written-": "written", "holdout-": "holdout_a", "holdoutb-": "holdout_b", "holdoutc-": "holdout_c",
-    "holdoutd-": "holdout_d", "holdoute-": "holdout_e", "holdoutf-": "holdout_f", "holdoutg-": "holdout_g",
-    "holdouth-": "holdout_h", "holdouti-": "holdout_i", "holdoutj-": "holdout_j", "holdoutk-": "holdout_k",
-    "holdoutl-": "holdout_l", "holdoutm-": "holdout_m", "holdoutn-": "holdout_n", "holdouto-": "holdout_o",
-    "holdoutp-": "holdout_p", "holdoutr-": "holdout_r",
-}
+# Hand-written sets by id prefix, each by a different author (docs/dataset.md): `written-`, and
+# `holdout-` (set A) or `holdout<letter>-` for the blind sets that followed.
+_HANDWRITTEN_ID = re.compile(r"(written|holdout([a-z]?))-")
 
 
 @dataclass(slots=True, frozen=True)
@@ -62,10 +58,10 @@ def load_file(path: str | Path) -> list[Example]:
 
 def pen_of(example: Example) -> str:
     """Who wrote a response: `base` or `r2` (the two generated rounds of phrases*.yaml), or the
-    hand-written set it comes from (`written`, `holdout_a` to `holdout_i`), each by
-    another author."""
-    for prefix, pen in HANDWRITTEN_PENS.items():
-        if example.id.startswith(prefix):
-            return pen
+    hand-written set it comes from (`written`, `holdout_a`, `holdout_b`, ...), each by another
+    author."""
+    match = _HANDWRITTEN_ID.match(example.id)
+    if match:
+        return "written" if match[1] == "written" else "holdout_" + (match[2] or "a")
     head, sep, _ = example.group.partition(":")
     return head if sep else FIRST_PEN

@@ -28,6 +28,7 @@ def test_pen_of_names_the_writing_round() -> None:
     assert pen_of(_example("holdout-0007", "holdout/guilt#7", {"guilt"})) == "holdout_a"
     assert pen_of(_example("holdoutb-0007", "holdout_b/guilt#7", {"guilt"})) == "holdout_b"
     assert pen_of(_example("holdoutc-0007", "holdout_c/guilt#7", {"guilt"})) == "holdout_c"
+    assert pen_of(_example("holdoutr-0007", "holdout_r/guilt#7", {"guilt"})) == "holdout_r"
 
 
 def test_summary_counts_responses_and_tactics() -> None:
