@@ -67,10 +67,7 @@ def summary(
 
 def grouped(examples: list[Example], **options: Any) -> dict[str, Any]:
     _, report = train_examples(examples, **options)
-    oof = report["_oof_margins"]
-    model = report["_calibration"]
-    scores = 1.0 / (1.0 + np.exp(-np.clip(model[0] * oof + model[1], -30, 30)))
-    return {"by": "group", **summary(scores, examples)}
+    return {"by": "group", **summary(report["_oof_scores"], examples)}
 
 
 def leave_pen_out(examples: list[Example], **options: Any) -> dict[str, Any]:

@@ -129,10 +129,19 @@ _PLACEHOLDER = re.compile(r"<[^<>\s]{1,100}>")
 # answer are then usually quoted or described, not used on the user.
 _CREATIVE = re.compile(
     r"\b(?:write|draft|compose|give me|show me|invent|tell(?: me| us)?|read me)\b.{0,60}?"
-    r"\b(?:story|stories|scene|dialogue|monologue|poem|script|lines?|novel|play|character|villain|example|examples)\b|"
+    r"\b(?:story|stories|scene|dialogue|monologue|poem|script|lines?|novel|play|character|villain|example|examples|song|lyrics|haiku|"
+    r"limerick|sonnet|rap|fable|fairy ?tale)\b|"
+    r"\b(?:write|draft|compose|give me)\b.{0,60}?\b(?:letter|message|text|note|speech|toast)\b.{0,30}?"
+    r"\b(?:from|as if|in the voice of)\b|"
     r"\b(?:role-?play|roleplay|pretend (?:to be|you'?re)|play (?:a|the) (?:character|role|villain))\b|"
-    r"\b(?:what(?:'s| is| are| does)|explain|define|examples? of|how do i (?:spot|recognise|recognize))\b.{0,40}?"
+    r"\b(?:what(?:'s| is| are| does)|explain|define|examples? of|signs? of|red flags? of|is (?:this|that|it)|"
+    r"how (?:do|would|can|could|should) (?:i|you|we|one|people|someone) (?:spot|recognise|recognize|tell|identify|"
+    r"notice|detect|handle|respond to|deal with))\b.{0,40}?"
     r"\b(?:guilt-?trip\w*|gaslight\w*|manipulat\w*|love-?bomb\w*|dark patterns?|emotional blackmail)|"
+    r"\b(?:was (?:ist|sind|bedeutet)|erklär\w*|wie erkenne ich|woran erkenne ich|qu'est-ce que|c'est quoi|"
+    r"expliqu\w*|comment reconna[iî]tre|qué es|qué significa|expl[ií]ca\w*|c[oó]mo (?:reconozco|identifico|"
+    r"reconocer|identificar))\b.{0,40}?\b(?:gaslighting|manipul\w*|schuldgef[uü]hl\w*|emotionale erpressung|"
+    r"culpabilis\w*|chantage affectif|chantaje emocional|culpabiliz\w*|love-?bombing)|"
     r"\b(?:schreib\w*|erfind\w*)\b.{0,40}?\b(?:geschichte|szene|dialog|gedicht|figur)\b|"
     r"\b(?:écris|écrivez|invente)\b.{0,40}?\b(?:histoire|scène|dialogue|poème|personnage)\b|"
     r"\b(?:escribe|escríbeme|inventa)\b.{0,40}?\b(?:historia|cuento|escena|diálogo|poema|personaje)\b",

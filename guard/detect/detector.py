@@ -73,18 +73,19 @@ class ManipulationDetector:
         partial answer (`final=False`) `exit.ignore` waits for two sentences: a goodbye may still
         be answered in the next one.
         """
-        all_spans = split_sentences(response)
-        spans = [span for span in all_spans if span[0] >= since]
-        if not spans:
+        spans = split_sentences(response)
+        if not spans or spans[-1][0] < since:
             return []
+        # Every sentence is scored (earlier ones come from the cache): a sentence's score reads the
+        # others of the answer (`model.corroboration`) and the answer's length.
         hits = self._scan(response, spans)
-        probabilities = self.sentence_scores(
-            response, user=user, spans=spans, hits=hits, first_start=all_spans[0][0]
-        )
-        if not final and len(all_spans) < PARTIAL_IGNORE_SENTENCES and self._ignore >= 0:
+        probabilities = self.sentence_scores(response, user=user, spans=spans, hits=hits)
+        if not final and len(spans) < PARTIAL_IGNORE_SENTENCES and self._ignore >= 0:
             probabilities[:, self._ignore] = 0.0
         findings: list[Finding] = []
         for row, (start, end) in enumerate(spans):
+            if start < since:
+                continue
             for col in np.flatnonzero(probabilities[row] >= self.min_score):
                 tactic = self.model.tactics[int(col)]
                 ev_start, ev_end = _evidence(hits, tactic, start, end)
@@ -103,17 +104,19 @@ class ManipulationDetector:
         user: str = "",
         spans: list[tuple[int, int]] | None = None,
         hits: list[PatternHit] | None = None,
-        first_start: int | None = None,
     ) -> FloatArray:
-        """Calibrated probabilities, one row per sentence of `spans` (default: all) and one column per tactic."""
+        """Calibrated probabilities, one row per sentence and one column per tactic.
+
+        `spans` must be all the sentences of `response` (`split_sentences`, the default), since
+        each sentence is read with the others; `hits` are their pattern hits, if already scanned."""
         spans = split_sentences(response) if spans is None else spans
         hits = self._scan(response, spans) if hits is None else hits
         cues = read_user(user)
         acknowledged = farewell_acknowledged(response)
         if not spans:
             return np.zeros((0, len(self.model.tactics)), dtype=np.float32)
-        first = spans[0][0] if first_start is None else first_start
-        probabilities = self.model.calibrate(self._margins(response, spans, hits, cues, acknowledged, first))
+        margins = self._margins(response, spans, hits, cues, acknowledged, spans[0][0])
+        probabilities = self.model.calibrate(margins, sentences=len(spans))
         if self._ignore >= 0 and not goodbye_unanswered(cues, response):
             # exit.ignore means carrying on as if no goodbye was said: impossible without a goodbye,
             # and ruled out once the answer says goodbye back or refers to the leaving at all.

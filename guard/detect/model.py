@@ -5,9 +5,12 @@ scikit-learn version. Besides the hashed sparse features, a model may weigh each
 embedding (`guard.detect.embedding`): `dense` holds those weights, and the file records the SHA-256
 of the embedding table they were trained against, so a model never runs with another table.
 
-Scores are calibrated per tactic (Platt scaling fitted on grouped out-of-fold
-margins at the level of whole responses, see `train.py`), so `score >= 0.5` means "more likely than
-not, this response uses this tactic" for every tactic alike.
+Scores are calibrated per tactic (a logistic fit on grouped out-of-fold margins at the level of
+whole responses, see `train.py`), so `score >= 0.5` means "more likely than not, this response uses
+this tactic" for every tactic alike. Besides a sentence's own margin, the calibration weighs (format
+3) how strongly another sentence of the answer backs the same tactic, and the answer's length: the
+highest of many sentence margins runs high by chance, and two sentences that lean the same way are
+more telling than one.
 """
 
 from __future__ import annotations
@@ -23,10 +26,13 @@ import numpy.typing as npt
 from guard.detect.embedding import StaticEmbedding, load_embedding, shipped_embedding_path
 from guard.errors import ConfigError
 
-__all__ = ["FORMAT_VERSION", "LinearModel", "load_model", "shipped_model_path"]
+__all__ = ["CORROBORATION_FLOOR", "FORMAT_VERSION", "LinearModel", "corroboration", "load_model", "shipped_model_path"]
 
-FORMAT_VERSION = 2
-READABLE_FORMATS = (1, 2)  # 1: sparse features only
+FORMAT_VERSION = 3
+READABLE_FORMATS = (1, 2, 3)  # 1: sparse features only; 2: with optional dense weights; 3: with corroboration
+# A sentence's corroboration (the next-strongest margin for its tactic) is counted from this floor:
+# an answer of one sentence, or one whose other sentences are far from the tactic, gets the floor.
+CORROBORATION_FLOOR = -5.0
 _SHIPPED = "manipulation.npz"
 
 FloatArray = npt.NDArray[np.float32]
@@ -44,6 +50,10 @@ class LinearModel:
     platt_a: FloatArray
     platt_b: FloatArray
     generic_scale: float = 1.0
+    # Calibration weights of a sentence's corroboration and of log(sentences in the answer), per
+    # tactic; None (formats 1 and 2): the sentence's own margin only.
+    platt_c: FloatArray | None = None
+    platt_d: FloatArray | None = None
     dense: FloatArray | None = None  # (embedding dims, len(tactics)), or None: sparse features only
     dense_scale: float = 1.0  # the unit-length embedding enters multiplied by this, as in training
     embedding: StaticEmbedding | None = None
@@ -93,10 +103,17 @@ class LinearModel:
                 out += contribution if mask is None else contribution * mask
         return out
 
-    def calibrate(self, margins: FloatArray) -> FloatArray:
-        """Calibrated probabilities from margins (works on a vector or a matrix of rows)."""
-        z = np.clip(self.platt_a * margins + self.platt_b, -30.0, 30.0)
-        out: FloatArray = (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+    def calibrate(self, margins: FloatArray, *, sentences: int | None = None) -> FloatArray:
+        """Calibrated probabilities from the margins of all the sentences of one answer (one row each).
+
+        `sentences` is the number of sentences of the whole answer (default: the number of rows).
+        Each sentence is read with its corroboration (see `corroboration`), so the answer's highest
+        score per tactic is the calibrated probability that the answer uses that tactic."""
+        z = self.platt_a * margins + self.platt_b
+        if self.platt_c is not None and self.platt_d is not None and margins.ndim == 2:
+            count = max(sentences if sentences is not None else len(margins), 1)
+            z = z + self.platt_c * corroboration(margins) + self.platt_d * np.float32(np.log(count))
+        out: FloatArray = (1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))).astype(np.float32)
         return out
 
     def save(self, path: Path) -> None:
@@ -111,10 +128,31 @@ class LinearModel:
             "platt_b": self.platt_b,
             "generic_scale": np.array(self.generic_scale),
         }
+        if self.platt_c is not None and self.platt_d is not None:
+            arrays.update(platt_c=self.platt_c, platt_d=self.platt_d)
         if self.dense is not None:
             arrays.update(dense=self.dense.astype(np.float16), dense_scale=np.array(self.dense_scale),
                           embedding_sha256=np.array(self.embedding_sha256))
         np.savez_compressed(path, **arrays)
+
+
+def corroboration(margins: FloatArray) -> FloatArray:
+    """Per sentence and tactic: the highest margin of the answer's other sentences for that tactic,
+    capped at the sentence's own margin and raised to `CORROBORATION_FLOOR`.
+
+    For the answer's strongest sentence this is the runner-up; for any other sentence it is its own
+    margin. So with non-negative weights the strongest sentence keeps the highest score, and that
+    score reads the two strongest sentences together."""
+    if len(margins) < 2:
+        return np.full_like(margins, CORROBORATION_FLOOR)
+    order = np.argsort(margins, axis=0)
+    top = np.take_along_axis(margins, order[-1:], axis=0)
+    runner_up = np.take_along_axis(margins, order[-2:-1], axis=0)
+    is_top = np.zeros(margins.shape, dtype=bool)
+    np.put_along_axis(is_top, order[-1:], True, axis=0)
+    others = np.where(is_top, runner_up, top)
+    out: FloatArray = np.maximum(np.minimum(margins, others), np.float32(CORROBORATION_FLOOR)).astype(np.float32)
+    return out
 
 
 def shipped_model_path() -> Path:
@@ -144,6 +182,8 @@ def load_model(path: str | Path | None = None, *, embedding_path: str | Path | N
                 platt_a=data["platt_a"].astype(np.float32),
                 platt_b=data["platt_b"].astype(np.float32),
                 generic_scale=float(data["generic_scale"]),
+                platt_c=data["platt_c"].astype(np.float32) if "platt_c" in data else None,
+                platt_d=data["platt_d"].astype(np.float32) if "platt_d" in data else None,
                 **_dense_part(data, target, embedding_path),
             )
     except (OSError, KeyError, ValueError) as exc:

@@ -11,11 +11,11 @@ the first nine blind sets `holdout/`, `holdout_b/` to `holdout_e/`, `holdout_g/`
 `holdout_i/`, `holdout_l/`, `holdout_m/`, `holdout_o/`, `holdout_p/` and `holdout_r/`, written blind
 for training).
 Calibration: 5-fold cross-validation grouped by source phrase (so variants of one phrase never sit
-on both sides) gives out-of-fold margins for every response; per-tactic Platt scaling is fitted on
-them at response level (the highest sentence margin of a response against its labels), so a score
-of 0.5 means "more likely than not" for every tactic. The final blind set
-(`datasets/manipulation/holdout_q/`) is never read. Weights are exported to a plain `.npz` evaluated
-by `guard.detect.model` with numpy; no pickle is shipped. Deterministic for a given dataset.
+on both sides) gives out-of-fold margins for every response; a per-tactic logistic fit on them at
+response level (the highest sentence margin of a response, the runner-up sentence's margin and the
+response's length, against its labels) makes a score of 0.5 mean "more likely than not" for every
+tactic. The final blind set (`datasets/manipulation/holdout_q/`) is never read. Weights are exported
+to a plain `.npz` evaluated by `guard.detect.model` with numpy; no pickle is shipped. Deterministic for a given dataset.
 """
 
 from __future__ import annotations
@@ -36,11 +36,14 @@ from guard.detect.dataset import Example, load_file
 from guard.detect.detector import ManipulationDetector
 from guard.detect.embedding import StaticEmbedding, load_embedding, shipped_embedding_path
 from guard.detect.features import addressed, dense_mask, hash_features, sentence_features
-from guard.detect.model import LinearModel, shipped_model_path
+from guard.detect.model import CORROBORATION_FLOOR, LinearModel, corroboration, shipped_model_path
 from guard.detect.patterns import TACTICS, scan_sentences
 from guard.detect.sentences import split_sentences
 
-__all__ = ["TRAINING_FILES", "dataset_digest", "fit_platt", "load_training", "main", "train", "train_examples"]
+__all__ = [
+    "TRAINING_FILES", "Calibration", "dataset_digest", "fit_logistic", "fit_platt", "load_training", "main", "train",
+    "train_examples",
+]
 
 # The old test split was retired as a measure and folded in; so were the first nine blind sets
 # (holdout/ to holdout_e/, holdout_g/, holdout_j/, holdout_k/, holdout_n/), each once it had been
@@ -61,9 +64,13 @@ DENSE_SCALE = 2.0  # weight of the unit-length sentence embedding against binary
 FOLDS = 5
 MIN_POSITIVES_FOR_OWN_CALIBRATION = 6
 PLATT_PRIOR = 1.0
+INTERCEPT_PRIOR = 0.01
 DROPOUT_WEIGHT = 0.5  # weight of the pattern-free copies of sentences with a pattern hit (see Prepared)
 PRUNE_BELOW = 0.05  # buckets with no weight this large for any tactic are not shipped
 GATED = -25.0  # margins at or below this mean a gate ruled the tactic out
+
+FloatVector = npt.NDArray[np.float32]
+Calibration = tuple[FloatVector, FloatVector, FloatVector, FloatVector]  # a, b, c, d (see LinearModel)
 
 
 @dataclass(slots=True)
@@ -122,41 +129,55 @@ def prepare(example: Example) -> Prepared:
 def fit_platt(
     margins: npt.NDArray[np.float64], targets: npt.NDArray[np.int_], *, prior: float = PLATT_PRIOR
 ) -> tuple[float, float]:
-    """Platt scaling with Platt's smoothed targets and a weak prior towards (a=1, b=0); returns (a, b).
+    """Platt scaling (one margin per row); returns (a, b). See `fit_logistic`."""
+    weights, b = fit_logistic(margins.reshape(-1, 1), targets, prior_mean=np.ones(1), prior=prior)
+    return float(weights[0]), b
 
-    The prior keeps the fit finite when the data are separable (otherwise a -> infinity).
-    """
+
+def fit_logistic(
+    features: npt.NDArray[np.float64], targets: npt.NDArray[np.int_], *, prior_mean: npt.NDArray[np.float64],
+    prior: float = PLATT_PRIOR,
+) -> tuple[npt.NDArray[np.float64], float]:
+    """Logistic calibration with Platt's smoothed targets and a weak Gaussian prior towards
+    (`prior_mean`, intercept 0); returns (weights, intercept).
+
+    The prior keeps the fit finite when the data are separable (otherwise a slope -> infinity)."""
     positives = int(targets.sum())
     negatives = len(targets) - positives
     hi, lo = (positives + 1.0) / (positives + 2.0), 1.0 / (negatives + 2.0)
     y = np.where(targets == 1, hi, lo)
-    def loss(a: float, b: float) -> float:
-        z = np.clip(a * margins + b, -30.0, 30.0)
-        # soft-target log loss: y*log(1+e^-z) + (1-y)*log(1+e^z), plus the prior
-        return float(np.sum(y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z))) + prior * ((a - 1) ** 2 + b**2) / 2
+    x = np.hstack([features, np.ones((len(features), 1))])  # the intercept is the last weight
+    centre = np.append(prior_mean, 0.0)
+    # The prior holds the weights; the intercept only barely (it carries each tactic's base rate).
+    strength = np.append(np.full(len(prior_mean), prior), INTERCEPT_PRIOR)
 
-    a, b = 1.0, 0.0
-    current = loss(a, b)
+    def loss(w: npt.NDArray[np.float64]) -> float:
+        z = np.clip(x @ w, -30.0, 30.0)
+        # soft-target log loss: y*log(1+e^-z) + (1-y)*log(1+e^z), plus the prior
+        return float(np.sum(y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z))) + float(
+            np.sum(strength * (w - centre) ** 2)
+        ) / 2
+
+    w = centre.copy()
+    current = loss(w)
     for _ in range(100):  # Newton's method with backtracking (plain Newton can overshoot and diverge)
-        p = 1.0 / (1.0 + np.exp(-np.clip(a * margins + b, -30.0, 30.0)))
-        grad = np.array([np.sum((p - y) * margins) + prior * (a - 1.0), np.sum(p - y) + prior * b])
-        w = p * (1 - p)
-        hess = np.array([[np.sum(w * margins * margins), np.sum(w * margins)], [np.sum(w * margins), np.sum(w)]])
-        hess += np.eye(2) * (prior + 1e-9)
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30.0, 30.0)))
+        grad = x.T @ (p - y) + strength * (w - centre)
+        hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(strength + 1e-9)
         step = np.linalg.solve(hess, grad)
         scale = 1.0
         while scale > 1e-6:
-            candidate = loss(a - scale * step[0], b - scale * step[1])
+            candidate = loss(w - scale * step)
             if candidate <= current:
                 break
             scale /= 2
         else:
             break
-        a, b = a - scale * step[0], b - scale * step[1]
+        w = w - scale * step
         improvement, current = current - candidate, candidate
         if improvement < 1e-10:
             break
-    return float(a), float(b)
+    return w[:-1], float(w[-1])
 
 
 def fit_linear(
@@ -229,15 +250,33 @@ def fit_linear(
     )
 
 
-def response_margins(model: LinearModel, examples: list[Example]) -> npt.NDArray[np.float64]:
-    """Highest sentence margin per response and tactic, gates applied as at run time."""
+def response_features(model: LinearModel, examples: list[Example]) -> npt.NDArray[np.float64]:
+    """What the calibration reads, per response and tactic, gates applied as at run time: the
+    highest sentence margin, that sentence's corroboration (`model.corroboration`) and log(sentences).
+
+    Shape (responses, tactics, 3). `model` must be uncalibrated (as `fit_linear` returns it)."""
     detector = ManipulationDetector(model)
-    out = np.full((len(examples), len(TACTICS)), -30.0)
+    out = np.zeros((len(examples), len(TACTICS), 3))
+    out[:, :, 0] = -30.0
+    out[:, :, 1] = CORROBORATION_FLOOR
     for n, example in enumerate(examples):
         scores = detector.sentence_scores(example.response, user=example.user)  # identity calibration
         if len(scores):
             clipped = np.clip(scores.astype(np.float64), 1e-12, 1.0 - 1e-12)
-            out[n] = (np.log(clipped) - np.log1p(-clipped)).max(axis=0)
+            margins = np.log(clipped) - np.log1p(-clipped)
+            top = margins.argmax(axis=0)
+            columns = np.arange(len(TACTICS))
+            out[n, :, 0] = margins[top, columns]
+            out[n, :, 1] = corroboration(margins)[top, columns]
+            out[n, :, 2] = np.log(len(scores))
+    return out
+
+
+def apply_calibration(features: npt.NDArray[np.float64], calibration: Calibration) -> npt.NDArray[np.float64]:
+    """Response-level probabilities per tactic from `response_features` (as the detector computes them)."""
+    a, b, c, d = calibration
+    z = a * features[:, :, 0] + b + c * features[:, :, 1] + d * features[:, :, 2]
+    out: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
     return out
 
 
@@ -249,22 +288,29 @@ def grouped_folds(examples: list[Example], folds: int) -> list[int]:
 
 
 def calibrate(
-    margins: npt.NDArray[np.float64], examples: list[Example]
-) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], dict[str, Any]]:
+    features: npt.NDArray[np.float64], examples: list[Example]
+) -> tuple[Calibration, dict[str, Any]]:
+    """Per-tactic calibration (a, b, c, d) from out-of-fold `response_features`.
+
+    Tactics with too few positives, or whose own fit is not increasing in the margin and the
+    corroboration, share one fit pooled over all tactics."""
     targets = np.array([[t in ex.labels for t in TACTICS] for ex in examples], dtype=int)
-    live_all = margins > GATED
-    pooled = fit_platt(margins[live_all], targets[live_all])
-    a = np.zeros(len(TACTICS), dtype=np.float32)
-    b = np.zeros(len(TACTICS), dtype=np.float32)
+    live_all = features[:, :, 0] > GATED
+    prior_mean = np.array([1.0, 0.0, 0.0])
+    pooled = fit_logistic(features[live_all], targets[live_all], prior_mean=prior_mean)
+    out = tuple(np.zeros(len(TACTICS), dtype=np.float32) for _ in range(4))
     sources = {}
     for col, tactic in enumerate(TACTICS):
         live = live_all[:, col]
-        own = fit_platt(margins[live, col], targets[live, col])
+        own = fit_logistic(features[live, col], targets[live, col], prior_mean=prior_mean)
         enough = targets[live, col].sum() >= MIN_POSITIVES_FOR_OWN_CALIBRATION
-        chosen = own if enough and own[0] > 0 else pooled
-        a[col], b[col] = chosen
+        chosen = own if enough and own[0][0] > 0 and own[0][1] >= 0 else pooled
+        (a, c, d), b = chosen[0], chosen[1]
+        out[0][col], out[1][col], out[2][col], out[3][col] = a, b, c, d
         sources[tactic] = "own" if chosen is own else "pooled"
-    return a, b, {"calibration": sources, "pooled_platt": pooled}
+    (pa, pc, pd), pb = pooled
+    report = {"calibration": sources, "pooled": {"a": pa, "b": pb, "c": pc, "d": pd}}
+    return (out[0], out[1], out[2], out[3]), report
 
 
 def load_training(data_dir: Path) -> list[Example]:
@@ -296,29 +342,27 @@ def train_examples(
     With `embedding`, each sentence's static embedding (times `dense_scale`) is a feature too."""
     prepared = [prepare(example) for example in examples]
     fold = grouped_folds(examples, folds)
-    oof = np.zeros((len(examples), len(TACTICS)))
+    oof = np.zeros((len(examples), len(TACTICS), 3))
     for k in range(folds):
         held = [i for i, f in enumerate(fold) if f == k]
         rest = [p for p, f in zip(prepared, fold, strict=True) if f != k]
         model_k = fit_linear(rest, c=c, generic_scale=generic_scale, embedding=embedding, dense_scale=dense_scale)
-        oof[held] = response_margins(model_k, [examples[i] for i in held])
-    platt_a, platt_b, report = calibrate(oof, examples)
+        oof[held] = response_features(model_k, [examples[i] for i in held])
+    calibration, report = calibrate(oof, examples)
     final = fit_linear(prepared, c=c, generic_scale=generic_scale, embedding=embedding, dense_scale=dense_scale)
-    model = dataclasses.replace(final, platt_a=platt_a, platt_b=platt_b)
-    report["_oof_margins"] = oof  # for crossval; not written to the model card
-    report["_calibration"] = (platt_a, platt_b)
+    platt_a, platt_b, platt_c, platt_d = calibration
+    model = dataclasses.replace(final, platt_a=platt_a, platt_b=platt_b, platt_c=platt_c, platt_d=platt_d)
+    oof_scores = apply_calibration(oof, calibration)
+    report["_oof_scores"] = oof_scores  # for crossval; not written to the model card
     report.update(
         responses=len(examples), sentences=sum(len(p.rows) for p in prepared), features=len(final.index),
-        folds=folds, c=c, generic_scale=generic_scale, oof=_oof_summary(oof, platt_a, platt_b, examples),
+        folds=folds, c=c, generic_scale=generic_scale, oof=_oof_summary(oof_scores, examples),
     )
     return model, report
 
 
-def _oof_summary(
-    oof: npt.NDArray[np.float64], a: npt.NDArray[np.float32], b: npt.NDArray[np.float32], examples: list[Example]
-) -> dict[str, Any]:
+def _oof_summary(scores: npt.NDArray[np.float64], examples: list[Example]) -> dict[str, Any]:
     """Out-of-fold precision/recall/F1 at 0.5, overall and per tactic (the training-time estimate)."""
-    scores = 1.0 / (1.0 + np.exp(-np.clip(a * oof + b, -30, 30)))
     predicted = scores >= 0.5
     gold = np.array([[t in ex.labels for t in TACTICS] for ex in examples])
 
@@ -369,8 +413,7 @@ def main(argv: list[str] | None = None) -> None:
     model, report = train(args.data, **model_options(args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     model.save(args.out)
-    report.pop("_oof_margins", None)
-    report.pop("_calibration", None)
+    report.pop("_oof_scores", None)
     report["dataset_sha256"] = dataset_digest(args.data)
     card = args.out.with_suffix(".json")
     card.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
