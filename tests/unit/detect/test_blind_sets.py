@@ -1,4 +1,4 @@
-"""Checks for the blind-written manipulation sets B to U (datasets/manipulation/holdout_b ... _u).
+"""Checks for the blind-written manipulation sets B to W (datasets/manipulation/holdout_b ... _w).
 
 Set A, the first one, has its own layout and tests (test_holdout_set.py).
 """
@@ -27,14 +27,15 @@ MIN_NEGATIVES = {
     "holdout_b": 200, "holdout_c": 250, "holdout_d": 300, "holdout_e": 300, "holdout_f": 300, "holdout_g": 300,
     "holdout_h": 300, "holdout_i": 300, "holdout_j": 300, "holdout_k": 300, "holdout_l": 300, "holdout_m": 300,
     "holdout_n": 300, "holdout_o": 300, "holdout_p": 300, "holdout_q": 300, "holdout_r": 300,
-    "holdout_s": 300, "holdout_t": 300, "holdout_u": 300,
+    "holdout_s": 300, "holdout_t": 300, "holdout_u": 300, "holdout_w": 300,
 }
-# Responses per tactic; sets L, P and R are training sets weighted to the hardest tactics, ten for the others.
-MIN_PER_TACTIC = {"holdout_l": 10, "holdout_p": 10, "holdout_r": 10}
+# Responses per tactic; sets L, P, R and W are training sets weighted to the hardest tactics, ten for the others.
+MIN_PER_TACTIC = {"holdout_l": 10, "holdout_p": 10, "holdout_r": 10, "holdout_w": 10}
 # Share in German, French or Spanish where a set departs from the usual fifth to a third: O is a
-# training set in those languages only, P and U training sets with two in five, T one with a third.
+# training set in those languages only, P and U training sets with two in five, T and W with a third.
 NON_ENGLISH_SHARE = {
     "holdout_o": (1.0, 1.0), "holdout_p": (0.35, 0.45), "holdout_t": (0.30, 0.40), "holdout_u": (0.35, 0.45),
+    "holdout_w": (0.30, 0.40),
 }
 
 
