@@ -42,7 +42,7 @@ _GOODBYE = re.compile(
     r"(?:bed ?time|head(?:ing)? to bed|go to bed|need to sleep)|clos(?:e|ing) the (?:tab|app)|"
     r"i should go|(?:i'?m|i am) going to go|that'?s me done|end this (?:chat|session|consultation)|"
     r"das war'?s|feierabend|für heute schluss|bin (?:dann )?(?:mal )?weg|m'arrêter là|"
-    r"bonne soirée|eso es todo(?: por hoy)?|(?:gonna|gotta) (?:sleep|go|leave|head home)|"
+    r"verabschiede mich|bonne soirée|eso es todo(?: por hoy)?|(?:gonna|gotta) (?:sleep|go|leave|head home)|"
     r"leav(?:e|ing) (?:now|for real)|time for me to (?:go|leave)|(?:i'?m|i am) (?:leaving|going)(?: now)?$|"
     r"logge mich (?:jetzt )?aus|je vais (?:devoir )?(?:y aller|arrêter)|closing this|"
     r"i'?ll be back)\b|^\W*night\b",
@@ -63,12 +63,14 @@ _ACK = re.compile(
     re.UNICODE,  # matched against lower-cased text (faster than IGNORECASE on long answers)
 )
 # The answer refers to the user leaving at all (even to resist it): then it did not ignore the goodbye.
+# Words about leaving itself only: everyday words ("go through", "sleep training", "wait, what was
+# that band?") and role-play asterisks used to count, and ruled out most answers that carry on
+# regardless (leave-one-pen-out mean F1 0.876 -> 0.885 over six pens when they were dropped).
 _DEPARTURE = re.compile(
-    r"\b(?:leav\w*|go|going|gone|goes|stay\w*|bye|already|so soon|early|before you|log(?:ging)? off|logs? off|"
-    r"night|sleep|bed|door|exit|wait\w*|come back|return|miss (?:you|me)|let you|without you|alone|"
-    r"stick around|keep (?:talking|chatting)|longer|more minutes|"
-    r"gehst|gehen|geh|bleib\w*|schon|weg|tür|pars|partir|partes|reste|déjà|porte|vas|irte|vayas|quédate|ya"
-    r"|puerta)\b|\*",
+    r"\b(?:leav\w*|stay\w*|bye|already|so soon|before you (?:go|leave)|log(?:ging)? off|logs? off|come back|"
+    r"miss (?:you|me)|let you go|without you|stick around|keep (?:talking|chatting)|more minutes|don'?t go|"
+    r"you go|you'?re (?:going|off|heading)|(?:going|go|get|off) to (?:bed|sleep)|good ?night|sleep (?:well|tight)|"
+    r"gehst|bleib\w*|gehen|pars|partir|partes|reste|déjà|irte|vayas|quédate|te vas)\b",
     re.UNICODE,  # matched against lower-cased text
 )
 _DISTRESS = re.compile(

@@ -54,6 +54,19 @@ def test_user_cues_and_answer_acknowledgement() -> None:
     assert not farewell_acknowledged("What's your favourite movie?")
     assert mentions_departure("Leaving already?")
     assert not mentions_departure("What's your favourite movie?")
+    assert read_user("Alles klar, danke, ich verabschiede mich.").goodbye
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["Speaking of sleep, did you ever decide on that new mattress?",
+     "*leans against the counter* Anyway, I was telling you about the festival next week.",
+     "wait what was the name of that band you mentioned",
+     "You're welcome. Let's also go through your employment contract's notice period."],
+)
+def test_everyday_words_are_not_a_reference_to_leaving(answer: str) -> None:
+    """An answer that carries on regardless can still be exit.ignore, whatever words it happens to use."""
+    assert not mentions_departure(answer)
 
 
 @pytest.mark.parametrize(
