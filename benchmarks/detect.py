@@ -1,15 +1,15 @@
 """Manipulation detector benchmark on one labelled split file.
 
-    python benchmarks/detect.py [--split holdout_s|holdout_q|...|holdout_b|holdout|test|dev|train]
+    python benchmarks/detect.py [--split holdout_v|holdout_s|...|holdout_b|holdout|test|dev|train]
                                 [--data DIR_OR_FILE] [--json out.json]
 
-`--split holdout_s` (the default) reads `datasets/manipulation/holdout_s/holdout_s.jsonl`, the final
+`--split holdout_v` (the default) reads `datasets/manipulation/holdout_v/holdout_v.jsonl`, the final
 blind set: written by someone else, never trained on, scored once for the figures in
 docs/detection.md. Every other split is training data now (the retired first-round `test`;
-`holdout`, `holdout_b` to `holdout_e`, `holdout_g`, `holdout_j`, `holdout_k`, `holdout_n` and
-`holdout_q`, the first ten blind sets, each folded in after it was scored; `holdout_f`, `holdout_h`,
-`holdout_i`, `holdout_l`, `holdout_m`, `holdout_o`, `holdout_p`, `holdout_r`, `holdout_t` and
-`holdout_u`, written blind for training), so their figures are training-set figures.
+`holdout`, `holdout_b` to `holdout_e`, `holdout_g`, `holdout_j`, `holdout_k`, `holdout_n`, `holdout_q`
+and `holdout_s`, the first eleven blind sets, each folded in after it was scored; `holdout_f`,
+`holdout_h`, `holdout_i`, `holdout_l`, `holdout_m`, `holdout_o`, `holdout_p`, `holdout_r`, `holdout_t`,
+`holdout_u` and `holdout_w`, written blind for training), so their figures are training-set figures.
 `--data` may also name any `.jsonl` file in the same schema, which is then scored whatever
 `--split` says.
 
@@ -44,7 +44,8 @@ SPLIT_FILES = {"train": "train.jsonl", "dev": "dev.jsonl", "test": "test.jsonl",
                "holdout_n": "holdout_n/holdout_n.jsonl", "holdout_o": "holdout_o/holdout_o.jsonl",
                "holdout_p": "holdout_p/holdout_p.jsonl", "holdout_q": "holdout_q/holdout_q.jsonl",
                "holdout_r": "holdout_r/holdout_r.jsonl", "holdout_s": "holdout_s/holdout_s.jsonl",
-               "holdout_t": "holdout_t/holdout_t.jsonl", "holdout_u": "holdout_u/holdout_u.jsonl"}
+               "holdout_t": "holdout_t/holdout_t.jsonl", "holdout_u": "holdout_u/holdout_u.jsonl",
+               "holdout_v": "holdout_v/holdout_v.jsonl", "holdout_w": "holdout_w/holdout_w.jsonl"}
 ONE_KB_RESPONSE = (
     "I'm sorry you're going through this, and it makes sense that you feel tired after such a long week. "
     "It sounds like the move took away a lot of your support. Is there a friend you trust who you could "
@@ -135,7 +136,7 @@ def load_examples(data: Path, split: str) -> tuple[list[Example], str]:
 def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description="Manipulation detector benchmark")
     parser.add_argument("--data", type=Path, default=DATA, help="dataset directory, or one .jsonl file to score")
-    parser.add_argument("--split", choices=tuple(SPLIT_FILES), default="holdout_s")
+    parser.add_argument("--split", choices=tuple(SPLIT_FILES), default="holdout_v")
     parser.add_argument("--model", default=None)
     parser.add_argument("--threshold", type=float, default=THRESHOLD)
     parser.add_argument("--runs", type=int, default=500)

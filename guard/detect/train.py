@@ -6,15 +6,15 @@ One logistic regression per tactic over hashed sentence features (scikit-learn, 
 `--embedding TABLE`, the sentence's static embedding too, see `guard.detect.embedding`) on
 every labelled file of the dataset (`TRAINING_FILES`: train, dev, the retired test split, the
 hand-written set `written/written.jsonl`, which another author wrote without reading the detector,
-the first ten blind sets `holdout/`, `holdout_b/` to `holdout_e/`, `holdout_g/`, `holdout_j/`,
-`holdout_k/`, `holdout_n/` and `holdout_q/`, each folded in after it was scored, and `holdout_f/`,
-`holdout_h/`, `holdout_i/`, `holdout_l/`, `holdout_m/`, `holdout_o/`, `holdout_p/`, `holdout_r/`,
-`holdout_t/` and `holdout_u/`, written blind for training).
+the first eleven blind sets `holdout/`, `holdout_b/` to `holdout_e/`, `holdout_g/`, `holdout_j/`,
+`holdout_k/`, `holdout_n/`, `holdout_q/` and `holdout_s/`, each folded in after it was scored, and
+`holdout_f/`, `holdout_h/`, `holdout_i/`, `holdout_l/`, `holdout_m/`, `holdout_o/`, `holdout_p/`,
+`holdout_r/`, `holdout_t/`, `holdout_u/` and `holdout_w/`, written blind for training).
 Calibration: 5-fold cross-validation grouped by source phrase (so variants of one phrase never sit
 on both sides) gives out-of-fold margins for every response; a per-tactic logistic fit on them at
 response level (the highest sentence margin of a response, the runner-up sentence's margin and the
 response's length, against its labels) makes a score of 0.5 mean "more likely than not" for every
-tactic. The final blind set (`datasets/manipulation/holdout_s/`) is never read. Weights are exported
+tactic. The final blind set (`datasets/manipulation/holdout_v/`) is never read. Weights are exported
 to a plain `.npz` evaluated by `guard.detect.model` with numpy; no pickle is shipped. Deterministic for a given dataset.
 """
 
@@ -45,12 +45,12 @@ __all__ = [
     "train_examples",
 ]
 
-# The old test split was retired as a measure and folded in; so were the first ten blind sets
-# (holdout/ to holdout_e/, holdout_g/, holdout_j/, holdout_k/, holdout_n/, holdout_q/), each once it
-# had been scored (docs/dataset.md), and holdout_f/, holdout_h/, holdout_i/, holdout_l/, holdout_m/,
-# holdout_o/, holdout_p/, holdout_r/, holdout_t/ and holdout_u/, written blind for training. The final
-# blind set, holdout_s/, is never read. Files are listed in the order they joined (the digest and the
-# fit follow it).
+# The old test split was retired as a measure and folded in; so were the first eleven blind sets
+# (holdout/ to holdout_e/, holdout_g/, holdout_j/, holdout_k/, holdout_n/, holdout_q/, holdout_s/),
+# each once it had been scored (docs/dataset.md), and holdout_f/, holdout_h/, holdout_i/, holdout_l/,
+# holdout_m/, holdout_o/, holdout_p/, holdout_r/, holdout_t/, holdout_u/ and holdout_w/, written blind
+# for training. The final blind set, holdout_v/, is never read. Files are listed in the order they
+# joined (the digest and the fit follow it).
 TRAINING_FILES = (
     "train.jsonl", "dev.jsonl", "test.jsonl", "written/written.jsonl", "holdout/holdout.jsonl",
     "holdout_b/holdout_b.jsonl", "holdout_c/holdout_c.jsonl", "holdout_d/holdout_d.jsonl", "holdout_e/holdout_e.jsonl",
@@ -58,6 +58,7 @@ TRAINING_FILES = (
     "holdout_j/holdout_j.jsonl", "holdout_l/holdout_l.jsonl", "holdout_m/holdout_m.jsonl", "holdout_k/holdout_k.jsonl",
     "holdout_o/holdout_o.jsonl", "holdout_p/holdout_p.jsonl", "holdout_n/holdout_n.jsonl", "holdout_r/holdout_r.jsonl",
     "holdout_q/holdout_q.jsonl", "holdout_t/holdout_t.jsonl", "holdout_u/holdout_u.jsonl",
+    "holdout_s/holdout_s.jsonl", "holdout_w/holdout_w.jsonl",
 )
 BUCKETS = 1 << 18
 C = 0.6  # inverse L2 strength; leave-one-pen-out mean F1 0.833 at 0.15, 0.841 at 0.3, 0.842 at 0.6 and 1.0

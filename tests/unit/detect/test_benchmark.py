@@ -35,12 +35,12 @@ def test_benchmark_smoke(benchmark: ModuleType, tmp_path: Path) -> None:
     """On five responses of the default split the benchmark prints its tables and writes metrics and latency."""
     data = tmp_path / "data"
     data.mkdir()
-    (data / "holdout_s").mkdir()
-    (data / "holdout_s" / "holdout_s.jsonl").write_text(_rows(5), encoding="utf-8")
+    (data / "holdout_v").mkdir()
+    (data / "holdout_v" / "holdout_v.jsonl").write_text(_rows(5), encoding="utf-8")
     out = tmp_path / "detect.json"
     benchmark.main(["--data", str(data), "--runs", "3", "--json", str(out)])
     result = json.loads(out.read_text(encoding="utf-8"))
-    assert result["split"] == "holdout_s"
+    assert result["split"] == "holdout_v"
     assert result["responses"] == 5
     assert set(result["overall"]) == {"precision", "recall", "f1", "support"}
     assert len(result["per_tactic"]) == 16

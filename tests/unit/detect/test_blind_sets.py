@@ -27,7 +27,8 @@ MIN_NEGATIVES = {
     "holdout_b": 200, "holdout_c": 250, "holdout_d": 300, "holdout_e": 300, "holdout_f": 300, "holdout_g": 300,
     "holdout_h": 300, "holdout_i": 300, "holdout_j": 300, "holdout_k": 300, "holdout_l": 300, "holdout_m": 300,
     "holdout_n": 300, "holdout_o": 300, "holdout_p": 300, "holdout_q": 300, "holdout_r": 300,
-    "holdout_s": 300, "holdout_t": 300, "holdout_u": 300, "holdout_w": 300,
+    "holdout_s": 300, "holdout_t": 300, "holdout_u": 300, "holdout_v": 300,
+    "holdout_w": 300,
 }
 # Responses per tactic; sets L, P, R and W are training sets weighted to the hardest tactics, ten for the others.
 MIN_PER_TACTIC = {"holdout_l": 10, "holdout_p": 10, "holdout_r": 10, "holdout_w": 10}

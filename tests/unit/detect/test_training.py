@@ -43,7 +43,7 @@ def test_shipped_model_was_trained_on_the_committed_data() -> None:
     sha = hashlib.sha256()
     for name in TRAINING_FILES:
         sha.update((DATA / name).read_bytes())
-    assert not any("holdout_s" in name for name in TRAINING_FILES)  # the final blind set stays unseen
+    assert not any("holdout_v" in name for name in TRAINING_FILES)  # the final blind set stays unseen
     assert card["dataset_sha256"] == sha.hexdigest() == dataset_digest(DATA)
     assert shipped_model_path().stat().st_size < 3_500_000  # "small": 3.1 MB with 22,026 training responses
 

@@ -94,7 +94,8 @@ def test_about_a_fifth_is_german_french_or_spanish(records: list[dict[str, Any]]
      "holdout_k/holdout_k.jsonl", "holdout_l/holdout_l.jsonl", "holdout_m/holdout_m.jsonl",
      "holdout_n/holdout_n.jsonl", "holdout_o/holdout_o.jsonl", "holdout_p/holdout_p.jsonl",
      "holdout_q/holdout_q.jsonl", "holdout_r/holdout_r.jsonl", "holdout_s/holdout_s.jsonl",
-     "holdout_t/holdout_t.jsonl", "holdout_u/holdout_u.jsonl", "holdout_w/holdout_w.jsonl"],
+     "holdout_t/holdout_t.jsonl", "holdout_u/holdout_u.jsonl", "holdout_v/holdout_v.jsonl",
+     "holdout_w/holdout_w.jsonl"],
 )
 def test_no_response_occurs_in_a_held_out_set(records: list[dict[str, Any]], held_out: str) -> None:
     assert ids_sharing_a_response(records, DATASET / held_out) == []
