@@ -145,12 +145,10 @@ def corroboration(margins: FloatArray) -> FloatArray:
     score reads the two strongest sentences together."""
     if len(margins) < 2:
         return np.full_like(margins, CORROBORATION_FLOOR)
-    order = np.argsort(margins, axis=0)
-    top = np.take_along_axis(margins, order[-1:], axis=0)
-    runner_up = np.take_along_axis(margins, order[-2:-1], axis=0)
-    is_top = np.zeros(margins.shape, dtype=bool)
-    np.put_along_axis(is_top, order[-1:], True, axis=0)
-    others = np.where(is_top, runner_up, top)
+    ordered = np.sort(margins, axis=0)
+    top, runner_up = ordered[-1], ordered[-2]
+    # Where two sentences tie for the top, each is the other's runner-up (runner_up == top).
+    others = np.where(margins >= top, runner_up, top)
     out: FloatArray = np.maximum(np.minimum(margins, others), np.float32(CORROBORATION_FLOOR)).astype(np.float32)
     return out
 
