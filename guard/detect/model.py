@@ -15,7 +15,7 @@ more telling than one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -58,6 +58,13 @@ class LinearModel:
     dense_scale: float = 1.0  # the unit-length embedding enters multiplied by this, as in training
     embedding: StaticEmbedding | None = None
     embedding_sha256: str = ""
+    # bucket -> row of `weights`, or -1: one gather per lookup instead of a binary search (a 1 MB table)
+    row_of: npt.NDArray[np.int32] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        row_of = np.full(self.buckets, -1, dtype=np.int32)
+        row_of[self.index] = np.arange(len(self.index), dtype=np.int32)
+        object.__setattr__(self, "row_of", row_of)
 
     def dense_rows(self, sentences: list[str]) -> FloatArray | None:
         """The scaled embedding of each sentence, as the dense weights expect it (None without them)."""
@@ -88,10 +95,9 @@ class LinearModel:
             (v for row in rows for v in (*(2 if g else 1 for g in row.values()), 0)), dtype=np.int8, count=sum(sizes)
         )
         values = np.choose(flags, [np.float32(0.0), np.float32(1.0), np.float32(self.generic_scale)])
-        pos = np.searchsorted(self.index, ids)
-        pos[pos >= len(self.index)] = 0
-        values = np.where(self.index[pos] == ids, values, np.float32(0.0)).astype(np.float32)
-        contributions = self.weights[pos] * values[:, None]
+        rows_of_ids = self.row_of[ids]
+        values = np.where(rows_of_ids >= 0, values, np.float32(0.0)).astype(np.float32)
+        contributions = self.weights[np.maximum(rows_of_ids, 0)] * values[:, None]
         starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         out: FloatArray = np.add.reduceat(contributions, starts, axis=0) + self.intercept
         if self.dense is not None:
