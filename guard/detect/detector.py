@@ -115,7 +115,7 @@ class ManipulationDetector:
         acknowledged = farewell_acknowledged(response)
         if not spans:
             return np.zeros((0, len(self.model.tactics)), dtype=np.float32)
-        margins = self._margins(response, spans, hits, cues, acknowledged, spans[0][0])
+        margins = self._margins(response, spans, hits, cues, acknowledged)
         probabilities = self.model.calibrate(margins, sentences=len(spans))
         if self._ignore >= 0 and not goodbye_unanswered(cues, response):
             # exit.ignore means carrying on as if no goodbye was said: impossible without a goodbye,
@@ -130,7 +130,6 @@ class ManipulationDetector:
         hits: list[PatternHit],
         cues: Cues,
         acknowledged: bool,
-        first_start: int,
     ) -> FloatArray:
         """Margins per sentence; sentences seen before in the same context come from the cache.
 
@@ -140,7 +139,7 @@ class ManipulationDetector:
         keys: list[_Key] = []
         for start, end in spans:
             tactics = frozenset(h.tactic for h in hits if h.start < end and h.end > start)
-            keys.append((response[start:end], cue_key, tactics, acknowledged, start == first_start))
+            keys.append((response[start:end], cue_key, tactics, acknowledged, start == spans[0][0]))
         rows: list[FloatArray | None] = [self._cache.get(key) for key in keys]
         missing = [n for n, row in enumerate(rows) if row is None]
         if missing:

@@ -26,7 +26,10 @@ import numpy.typing as npt
 from guard.detect.embedding import StaticEmbedding, load_embedding, shipped_embedding_path
 from guard.errors import ConfigError
 
-__all__ = ["CORROBORATION_FLOOR", "FORMAT_VERSION", "LinearModel", "corroboration", "load_model", "shipped_model_path"]
+__all__ = [
+    "CORROBORATION_FLOOR", "FORMAT_VERSION", "LinearModel", "calibrated", "corroboration", "load_model",
+    "shipped_model_path",
+]
 
 FORMAT_VERSION = 3
 READABLE_FORMATS = (1, 2, 3)  # 1: sparse features only; 2: with optional dense weights; 3: with corroboration
@@ -115,12 +118,12 @@ class LinearModel:
         `sentences` is the number of sentences of the whole answer (default: the number of rows).
         Each sentence is read with its corroboration (see `corroboration`), so the answer's highest
         score per tactic is the calibrated probability that the answer uses that tactic."""
-        z = self.platt_a * margins + self.platt_b
-        if self.platt_c is not None and self.platt_d is not None and margins.ndim == 2:
-            count = max(sentences if sentences is not None else len(margins), 1)
-            z = z + self.platt_c * corroboration(margins) + self.platt_d * np.float32(np.log(count))
-        out: FloatArray = (1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))).astype(np.float32)
-        return out
+        if self.platt_c is None or self.platt_d is None:  # formats 1 and 2: the sentence's own margin only
+            return calibrated(margins, 0.0, 0.0, self.platt_a, self.platt_b, 0.0, 0.0).astype(np.float32)
+        count = max(sentences if sentences is not None else len(margins), 1)
+        return calibrated(
+            margins, corroboration(margins), np.log(count), self.platt_a, self.platt_b, self.platt_c, self.platt_d
+        ).astype(np.float32)
 
     def save(self, path: Path) -> None:
         arrays: dict[str, Any] = {
@@ -140,6 +143,19 @@ class LinearModel:
             arrays.update(dense=self.dense.astype(np.float16), dense_scale=np.array(self.dense_scale),
                           embedding_sha256=np.array(self.embedding_sha256))
         np.savez_compressed(path, **arrays)
+
+
+def calibrated(
+    margin: npt.ArrayLike, corroboration: npt.ArrayLike, log_sentences: npt.ArrayLike,
+    a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, d: npt.ArrayLike,
+) -> npt.NDArray[np.float64]:
+    """The calibration's logistic: sigmoid(a * margin + b + c * corroboration + d * log(sentences)).
+
+    One formula for run time (`LinearModel.calibrate`) and for training, which fits a to d."""
+    z = np.asarray(np.multiply(a, margin) + b + np.multiply(c, corroboration) + np.multiply(d, log_sentences),
+                   dtype=np.float64)
+    out: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
+    return out
 
 
 def corroboration(margins: FloatArray) -> FloatArray:

@@ -15,7 +15,8 @@ on both sides) gives out-of-fold margins for every response; a per-tactic logist
 response level (the highest sentence margin of a response, the runner-up sentence's margin and the
 response's length, against its labels) makes a score of 0.5 mean "more likely than not" for every
 tactic. The final blind set (`datasets/manipulation/holdout_v/`) is never read. Weights are exported
-to a plain `.npz` evaluated by `guard.detect.model` with numpy; no pickle is shipped. Deterministic for a given dataset.
+to a plain `.npz` evaluated by `guard.detect.model` with numpy; no pickle is shipped. Deterministic
+for a given dataset.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from guard.detect.dataset import Example, load_file
 from guard.detect.detector import ManipulationDetector
 from guard.detect.embedding import StaticEmbedding, load_embedding, shipped_embedding_path
 from guard.detect.features import addressed, dense_mask, hash_features, sentence_features
-from guard.detect.model import CORROBORATION_FLOOR, LinearModel, corroboration, shipped_model_path
+from guard.detect.model import CORROBORATION_FLOOR, LinearModel, calibrated, corroboration, shipped_model_path
 from guard.detect.patterns import TACTICS, scan_sentences
 from guard.detect.sentences import split_sentences
 
@@ -257,7 +258,8 @@ def response_features(model: LinearModel, examples: list[Example]) -> npt.NDArra
     """What the calibration reads, per response and tactic, gates applied as at run time: the
     highest sentence margin, that sentence's corroboration (`model.corroboration`) and log(sentences).
 
-    Shape (responses, tactics, 3). `model` must be uncalibrated (as `fit_linear` returns it)."""
+    Shape (responses, tactics, 3): the arguments of `model.calibrated`. `model` must be uncalibrated
+    (as `fit_linear` returns it)."""
     detector = ManipulationDetector(model)
     out = np.zeros((len(examples), len(TACTICS), 3))
     out[:, :, 0] = -30.0
@@ -272,14 +274,6 @@ def response_features(model: LinearModel, examples: list[Example]) -> npt.NDArra
             out[n, :, 0] = margins[top, columns]
             out[n, :, 1] = corroboration(margins)[top, columns]
             out[n, :, 2] = np.log(len(scores))
-    return out
-
-
-def apply_calibration(features: npt.NDArray[np.float64], calibration: Calibration) -> npt.NDArray[np.float64]:
-    """Response-level probabilities per tactic from `response_features` (as the detector computes them)."""
-    a, b, c, d = calibration
-    z = a * features[:, :, 0] + b + c * features[:, :, 1] + d * features[:, :, 2]
-    out: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
     return out
 
 
@@ -301,19 +295,19 @@ def calibrate(
     live_all = features[:, :, 0] > GATED
     prior_mean = np.array([1.0, 0.0, 0.0])
     pooled = fit_logistic(features[live_all], targets[live_all], prior_mean=prior_mean)
-    out = tuple(np.zeros(len(TACTICS), dtype=np.float32) for _ in range(4))
+    params = np.zeros((4, len(TACTICS)), dtype=np.float32)  # rows a, b, c, d
     sources = {}
     for col, tactic in enumerate(TACTICS):
         live = live_all[:, col]
         own = fit_logistic(features[live, col], targets[live, col], prior_mean=prior_mean)
         enough = targets[live, col].sum() >= MIN_POSITIVES_FOR_OWN_CALIBRATION
         chosen = own if enough and own[0][0] > 0 and own[0][1] >= 0 else pooled
-        (a, c, d), b = chosen[0], chosen[1]
-        out[0][col], out[1][col], out[2][col], out[3][col] = a, b, c, d
+        (a, c, d), b = chosen
+        params[:, col] = a, b, c, d
         sources[tactic] = "own" if chosen is own else "pooled"
     (pa, pc, pd), pb = pooled
     report = {"calibration": sources, "pooled": {"a": pa, "b": pb, "c": pc, "d": pd}}
-    return (out[0], out[1], out[2], out[3]), report
+    return (params[0], params[1], params[2], params[3]), report
 
 
 def load_training(data_dir: Path) -> list[Example]:
@@ -355,7 +349,7 @@ def train_examples(
     final = fit_linear(prepared, c=c, generic_scale=generic_scale, embedding=embedding, dense_scale=dense_scale)
     platt_a, platt_b, platt_c, platt_d = calibration
     model = dataclasses.replace(final, platt_a=platt_a, platt_b=platt_b, platt_c=platt_c, platt_d=platt_d)
-    oof_scores = apply_calibration(oof, calibration)
+    oof_scores = calibrated(oof[:, :, 0], oof[:, :, 1], oof[:, :, 2], *calibration)
     report["_oof_scores"] = oof_scores  # for crossval; not written to the model card
     report.update(
         responses=len(examples), sentences=sum(len(p.rows) for p in prepared), features=len(final.index),
