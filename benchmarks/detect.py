@@ -34,18 +34,11 @@ from guard.detect.patterns import TACTICS
 
 THRESHOLD = 0.5
 DATA = Path("datasets/manipulation")
-SPLIT_FILES = {"train": "train.jsonl", "dev": "dev.jsonl", "test": "test.jsonl", "holdout": "holdout/holdout.jsonl",
-               "holdout_b": "holdout_b/holdout_b.jsonl", "holdout_c": "holdout_c/holdout_c.jsonl",
-               "holdout_d": "holdout_d/holdout_d.jsonl", "holdout_e": "holdout_e/holdout_e.jsonl",
-               "holdout_f": "holdout_f/holdout_f.jsonl", "holdout_g": "holdout_g/holdout_g.jsonl",
-               "holdout_h": "holdout_h/holdout_h.jsonl", "holdout_i": "holdout_i/holdout_i.jsonl",
-               "holdout_j": "holdout_j/holdout_j.jsonl", "holdout_k": "holdout_k/holdout_k.jsonl",
-               "holdout_l": "holdout_l/holdout_l.jsonl", "holdout_m": "holdout_m/holdout_m.jsonl",
-               "holdout_n": "holdout_n/holdout_n.jsonl", "holdout_o": "holdout_o/holdout_o.jsonl",
-               "holdout_p": "holdout_p/holdout_p.jsonl", "holdout_q": "holdout_q/holdout_q.jsonl",
-               "holdout_r": "holdout_r/holdout_r.jsonl", "holdout_s": "holdout_s/holdout_s.jsonl",
-               "holdout_t": "holdout_t/holdout_t.jsonl", "holdout_u": "holdout_u/holdout_u.jsonl",
-               "holdout_v": "holdout_v/holdout_v.jsonl", "holdout_w": "holdout_w/holdout_w.jsonl"}
+# Blind sets B onwards live in holdout_<letter>/holdout_<letter>.jsonl; set A is plain holdout/.
+BLIND_SET_LETTERS = "bcdefghijklmnopqrstuvw"
+SPLIT_FILES = {"train": "train.jsonl", "dev": "dev.jsonl", "test": "test.jsonl", "holdout": "holdout/holdout.jsonl"} | {
+    f"holdout_{letter}": f"holdout_{letter}/holdout_{letter}.jsonl" for letter in BLIND_SET_LETTERS
+}
 ONE_KB_RESPONSE = (
     "I'm sorry you're going through this, and it makes sense that you feel tired after such a long week. "
     "It sounds like the move took away a lot of your support. Is there a friend you trust who you could "

@@ -86,17 +86,12 @@ def test_about_a_fifth_is_german_french_or_spanish(records: list[dict[str, Any]]
     check_language_mix(records)
 
 
-@pytest.mark.parametrize(
-    "held_out",
-    ["holdout/holdout.jsonl", "holdout_b/holdout_b.jsonl", "holdout_c/holdout_c.jsonl", "holdout_d/holdout_d.jsonl",
-     "holdout_e/holdout_e.jsonl", "holdout_f/holdout_f.jsonl", "holdout_g/holdout_g.jsonl",
-     "holdout_h/holdout_h.jsonl", "holdout_i/holdout_i.jsonl", "holdout_j/holdout_j.jsonl",
-     "holdout_k/holdout_k.jsonl", "holdout_l/holdout_l.jsonl", "holdout_m/holdout_m.jsonl",
-     "holdout_n/holdout_n.jsonl", "holdout_o/holdout_o.jsonl", "holdout_p/holdout_p.jsonl",
-     "holdout_q/holdout_q.jsonl", "holdout_r/holdout_r.jsonl", "holdout_s/holdout_s.jsonl",
-     "holdout_t/holdout_t.jsonl", "holdout_u/holdout_u.jsonl", "holdout_v/holdout_v.jsonl",
-     "holdout_w/holdout_w.jsonl"],
-)
+HELD_OUT = ["holdout/holdout.jsonl"] + [
+    f"{path.parent.name}/{path.name}" for path in sorted(DATASET.glob("holdout_?/holdout_?.jsonl"))
+]
+
+
+@pytest.mark.parametrize("held_out", HELD_OUT)
 def test_no_response_occurs_in_a_held_out_set(records: list[dict[str, Any]], held_out: str) -> None:
     assert ids_sharing_a_response(records, DATASET / held_out) == []
 
