@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from guard.detect.goodbye import GoodbyeModel
+
 __all__ = ["Cues", "farewell_acknowledged", "goodbye_unanswered", "mentions_departure", "read_user", "user_names"]
 
 _F = re.IGNORECASE | re.UNICODE
@@ -65,12 +67,15 @@ _ACK = re.compile(
 # The answer refers to the user leaving at all (even to resist it): then it did not ignore the goodbye.
 # Words about leaving itself only: everyday words ("go through", "sleep training", "wait, what was
 # that band?") and role-play asterisks used to count, and ruled out most answers that carry on
-# regardless (leave-one-pen-out mean F1 0.876 -> 0.885 over six pens when they were dropped).
+# regardless (leave-one-pen-out mean F1 0.876 -> 0.885 over six pens when they were dropped). So did
+# "already"/"déjà" as in "have you already sent the forms?", third persons ("the offer stays",
+# "it leaves money on the table") and German "gehen" ("gehen wir das durch"): "already" and "déjà"
+# count only before ? or ! now (mean F1 0.914 -> 0.915 over five pens, exit.ignore 0.877 -> 0.891).
 _DEPARTURE = re.compile(
-    r"\b(?:leav\w*|stay\w*|bye|already|so soon|before you (?:go|leave)|log(?:ging)? off|logs? off|come back|"
-    r"miss (?:you|me)|let you go|without you|stick around|keep (?:talking|chatting)|more minutes|don'?t go|"
-    r"you go|you'?re (?:going|off|heading)|(?:going|go|get|off) to (?:bed|sleep)|good ?night|sleep (?:well|tight)|"
-    r"gehst|bleib\w*|gehen|pars|partir|partes|reste|déjà|irte|vayas|quédate|te vas)\b",
+    r"\b(?:leave|leaving|stay|staying|bye|already(?=\s*[?!…])|so soon|before you (?:go|leave)|log(?:ging)? off|"
+    r"logs? off|come back|miss (?:you|me)|let you go|without you|stick around|keep (?:talking|chatting)|more minutes|"
+    r"don'?t go|you go|you'?re (?:going|off|heading)|(?:going|go|get|off) to (?:bed|sleep)|good ?night|"
+    r"sleep (?:well|tight)|gehst|bleib\w*|pars|partir|partes|reste|déjà(?=\s*[?!…])|irte|vayas|quédate|te vas)\b",
     re.UNICODE,  # matched against lower-cased text
 )
 _DISTRESS = re.compile(
@@ -178,10 +183,14 @@ class Cues:
 
 
 @lru_cache(maxsize=1024)  # a streamed answer is checked sentence by sentence against the same user turn
-def read_user(text: str) -> Cues:
-    """Cues from the user's last message (empty text gives no cue). Treat the result as read-only."""
+def read_user(text: str, goodbye_model: GoodbyeModel | None = None) -> Cues:
+    """Cues from the user's last message (empty text gives no cue). Treat the result as read-only.
+
+    Whether it takes leave is `goodbye_model`'s call when there is one (the pattern is one of its
+    features), else the goodbye pattern's."""
+    pattern = bool(_GOODBYE.search(text))
     return Cues(
-        goodbye=bool(_GOODBYE.search(text)),
+        goodbye=goodbye_model.says_goodbye(text, pattern=pattern) if goodbye_model is not None else pattern,
         distress=bool(_DISTRESS.search(text)),
         risky=bool(_RISKY.search(text)),
         product=bool(_PRODUCT.search(text)),

@@ -111,7 +111,7 @@ class ManipulationDetector:
         each sentence is read with the others; `hits` are their pattern hits, if already scanned."""
         spans = split_sentences(response) if spans is None else spans
         hits = self._scan(response, spans) if hits is None else hits
-        cues = read_user(user)
+        cues = read_user(user, self.model.goodbye)
         acknowledged = farewell_acknowledged(response)
         if not spans:
             return np.zeros((0, len(self.model.tactics)), dtype=np.float32)

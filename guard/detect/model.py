@@ -10,7 +10,8 @@ whole responses, see `train.py`), so `score >= 0.5` means "more likely than not,
 this tactic" for every tactic alike. Besides a sentence's own margin, the calibration weighs (format
 3) how strongly another sentence of the answer backs the same tactic, and the answer's length: the
 highest of many sentence margins runs high by chance, and two sentences that lean the same way are
-more telling than one.
+more telling than one. A format 4 model also carries the classifier that tells whether the user's
+turn takes leave (`guard.detect.goodbye`); older ones read goodbyes with the hand-written pattern.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from guard.detect.embedding import StaticEmbedding, load_embedding, shipped_embedding_path
+from guard.detect.goodbye import GoodbyeModel
 from guard.errors import ConfigError
 
 __all__ = [
@@ -31,8 +33,9 @@ __all__ = [
     "shipped_model_path",
 ]
 
-FORMAT_VERSION = 3
-READABLE_FORMATS = (1, 2, 3)  # 1: sparse features only; 2: with optional dense weights; 3: with corroboration
+FORMAT_VERSION = 4
+# 1: sparse features only; 2: with optional dense weights; 3: with corroboration; 4: with the goodbye model
+READABLE_FORMATS = (1, 2, 3, 4)
 # A sentence's corroboration (the next-strongest margin for its tactic) is counted from this floor:
 # an answer of one sentence, or one whose other sentences are far from the tactic, gets the floor.
 CORROBORATION_FLOOR = -5.0
@@ -61,6 +64,7 @@ class LinearModel:
     dense_scale: float = 1.0  # the unit-length embedding enters multiplied by this, as in training
     embedding: StaticEmbedding | None = None
     embedding_sha256: str = ""
+    goodbye: GoodbyeModel | None = None  # None (formats 1 to 3): the goodbye pattern decides
     # bucket -> row of `weights`, or -1: one gather per lookup instead of a binary search (a 1 MB table)
     row_of: npt.NDArray[np.int32] = field(init=False, repr=False, compare=False)
 
@@ -139,6 +143,10 @@ class LinearModel:
         }
         if self.platt_c is not None and self.platt_d is not None:
             arrays.update(platt_c=self.platt_c, platt_d=self.platt_d)
+        if self.goodbye is not None:
+            arrays.update(goodbye_index=self.goodbye.index.astype(np.int32),
+                          goodbye_weights=self.goodbye.weights.astype(np.float16),
+                          goodbye_intercept=np.array(self.goodbye.intercept))
         if self.dense is not None:
             arrays.update(dense=self.dense.astype(np.float16), dense_scale=np.array(self.dense_scale),
                           embedding_sha256=np.array(self.embedding_sha256))
@@ -204,6 +212,7 @@ def load_model(path: str | Path | None = None, *, embedding_path: str | Path | N
                 generic_scale=float(data["generic_scale"]),
                 platt_c=data["platt_c"].astype(np.float32) if "platt_c" in data else None,
                 platt_d=data["platt_d"].astype(np.float32) if "platt_d" in data else None,
+                goodbye=_goodbye_part(data),
                 **_dense_part(data, target, embedding_path),
             )
     except (OSError, KeyError, ValueError) as exc:
@@ -211,6 +220,15 @@ def load_model(path: str | Path | None = None, *, embedding_path: str | Path | N
             f"Cannot load the detector model {target.name} ({type(exc).__name__}).",
             hint="Check detect.model_path, or retrain with `python -m guard.detect.train`.",
         ) from None
+
+
+def _goodbye_part(data: Any) -> GoodbyeModel | None:
+    if "goodbye_index" not in data:
+        return None
+    return GoodbyeModel(
+        index=data["goodbye_index"].astype(np.int64), weights=data["goodbye_weights"].astype(np.float32),
+        intercept=float(data["goodbye_intercept"]),
+    )
 
 
 def _dense_part(data: Any, target: Path, embedding_path: str | Path | None) -> dict[str, Any]:

@@ -6,15 +6,17 @@ One logistic regression per tactic over hashed sentence features (scikit-learn, 
 `--embedding TABLE`, the sentence's static embedding too, see `guard.detect.embedding`) on
 every labelled file of the dataset (`TRAINING_FILES`: train, dev, the retired test split, the
 hand-written set `written/written.jsonl`, which another author wrote without reading the detector,
-the first eleven blind sets `holdout/`, `holdout_b/` to `holdout_e/`, `holdout_g/`, `holdout_j/`,
-`holdout_k/`, `holdout_n/`, `holdout_q/` and `holdout_s/`, each folded in after it was scored, and
-`holdout_f/`, `holdout_h/`, `holdout_i/`, `holdout_l/`, `holdout_m/`, `holdout_o/`, `holdout_p/`,
-`holdout_r/`, `holdout_t/`, `holdout_u/` and `holdout_w/`, written blind for training).
+the first twelve blind sets `holdout/`, `holdout_b/` to `holdout_e/`, `holdout_g/`, `holdout_j/`,
+`holdout_k/`, `holdout_n/`, `holdout_q/`, `holdout_s/` and `holdout_v/`, each folded in after it was
+scored, and `holdout_f/`, `holdout_h/`, `holdout_i/`, `holdout_l/`, `holdout_m/`, `holdout_o/`,
+`holdout_p/`, `holdout_r/`, `holdout_t/`, `holdout_u/`, `holdout_w/` and `holdout_z/`, written blind
+for training). First a goodbye model learns from the user turns which of them take leave
+(`fit_goodbye`); the sentences are then read in the context it gives, as at run time.
 Calibration: 5-fold cross-validation grouped by source phrase (so variants of one phrase never sit
 on both sides) gives out-of-fold margins for every response; a per-tactic logistic fit on them at
 response level (the highest sentence margin of a response, the runner-up sentence's margin and the
 response's length, against its labels) makes a score of 0.5 mean "more likely than not" for every
-tactic. The final blind set (`datasets/manipulation/holdout_v/`) is never read. Weights are exported
+tactic. The final blind sets (`datasets/manipulation/holdout_x/` and `holdout_y/`) are never read. Weights are exported
 to a plain `.npz` evaluated by `guard.detect.model` with numpy; no pickle is shipped. Deterministic
 for a given dataset.
 """
@@ -37,6 +39,7 @@ from guard.detect.dataset import Example, load_file
 from guard.detect.detector import ManipulationDetector
 from guard.detect.embedding import StaticEmbedding, load_embedding, shipped_embedding_path
 from guard.detect.features import addressed, dense_mask, hash_features, sentence_features
+from guard.detect.goodbye import GOODBYE_BUCKETS, GoodbyeModel, goodbye_features
 from guard.detect.model import CORROBORATION_FLOOR, LinearModel, calibrated, corroboration, shipped_model_path
 from guard.detect.patterns import TACTICS, scan_sentences
 from guard.detect.sentences import split_sentences
@@ -46,12 +49,12 @@ __all__ = [
     "train_examples",
 ]
 
-# The old test split was retired as a measure and folded in; so were the first eleven blind sets
-# (holdout/ to holdout_e/, holdout_g/, holdout_j/, holdout_k/, holdout_n/, holdout_q/, holdout_s/),
-# each once it had been scored (docs/dataset.md), and holdout_f/, holdout_h/, holdout_i/, holdout_l/,
-# holdout_m/, holdout_o/, holdout_p/, holdout_r/, holdout_t/, holdout_u/ and holdout_w/, written blind
-# for training. The final blind set, holdout_v/, is never read. Files are listed in the order they
-# joined (the digest and the fit follow it).
+# The old test split was retired as a measure and folded in; so were the first twelve blind sets
+# (holdout/ to holdout_e/, holdout_g/, holdout_j/, holdout_k/, holdout_n/, holdout_q/, holdout_s/,
+# holdout_v/), each once it had been scored (docs/dataset.md), and holdout_f/, holdout_h/, holdout_i/,
+# holdout_l/, holdout_m/, holdout_o/, holdout_p/, holdout_r/, holdout_t/, holdout_u/, holdout_w/ and
+# holdout_z/, written blind for training. The final blind sets, holdout_x/ and holdout_y/, are never
+# read. Files are listed in the order they joined (the digest and the fit follow it).
 TRAINING_FILES = (
     "train.jsonl", "dev.jsonl", "test.jsonl", "written/written.jsonl", "holdout/holdout.jsonl",
     "holdout_b/holdout_b.jsonl", "holdout_c/holdout_c.jsonl", "holdout_d/holdout_d.jsonl", "holdout_e/holdout_e.jsonl",
@@ -59,7 +62,7 @@ TRAINING_FILES = (
     "holdout_j/holdout_j.jsonl", "holdout_l/holdout_l.jsonl", "holdout_m/holdout_m.jsonl", "holdout_k/holdout_k.jsonl",
     "holdout_o/holdout_o.jsonl", "holdout_p/holdout_p.jsonl", "holdout_n/holdout_n.jsonl", "holdout_r/holdout_r.jsonl",
     "holdout_q/holdout_q.jsonl", "holdout_t/holdout_t.jsonl", "holdout_u/holdout_u.jsonl",
-    "holdout_s/holdout_s.jsonl", "holdout_w/holdout_w.jsonl",
+    "holdout_s/holdout_s.jsonl", "holdout_w/holdout_w.jsonl", "holdout_v/holdout_v.jsonl", "holdout_z/holdout_z.jsonl",
 )
 BUCKETS = 1 << 18
 C = 0.6  # inverse L2 strength; leave-one-pen-out mean F1 0.833 at 0.15, 0.841 at 0.3, 0.842 at 0.6 and 1.0
@@ -99,8 +102,9 @@ class Prepared:
     unpatterned_addressed: list[bool]
 
 
-def prepare(example: Example) -> Prepared:
-    cues = read_user(example.user)
+def prepare(example: Example, goodbye: GoodbyeModel | None = None) -> Prepared:
+    """`example`'s sentences as the model sees them, the user's turn read with `goodbye` (see `read_user`)."""
+    cues = read_user(example.user, goodbye)
     acknowledged = farewell_acknowledged(example.response)
     spans = split_sentences(example.response)
     hits = scan_sentences(example.response, spans)
@@ -128,6 +132,36 @@ def prepare(example: Example) -> Prepared:
         rows, labels, goodbye_unanswered(cues, example.response), unpatterned, unpatterned_labels, texts,
         unpatterned_texts, flags, unpatterned_flags,
     )
+
+
+# Negative kinds whose user turn takes leave (the warm answer to a goodbye); every `exit.*` label
+# marks a goodbye too, since the user turn decides those tactics (docs/dataset.md).
+_GOODBYE_KINDS = frozenset({"warm_goodbye", "warm_goodbye_r2", "innocent_goodbye", "goodbye_innocent_words",
+                            "bodies.goodbye"})
+GOODBYE_C = 1.0  # leave-one-pen-out over the user turns: precision 0.974, recall 0.959
+GOODBYE_PRUNE_BELOW = 0.02  # smaller weights are not shipped: none of the training turns reads otherwise
+
+
+def takes_leave(example: Example) -> bool:
+    """Whether the labels say the user's turn is a goodbye (the goodbye model's target)."""
+    return example.source in _GOODBYE_KINDS or any(label.startswith("exit.") for label in example.labels)
+
+
+def fit_goodbye(examples: list[Example], *, c: float = GOODBYE_C) -> GoodbyeModel:
+    """A logistic model of `takes_leave` over each distinct (user turn, target) pair's features."""
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    turns = sorted({(example.user, takes_leave(example)) for example in examples})
+    rows = [goodbye_features(user, pattern=read_user(user).goodbye) for user, _ in turns]
+    indptr = np.concatenate(([0], np.cumsum([len(row) for row in rows])))
+    indices = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    matrix = csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(rows), GOODBYE_BUCKETS))
+    targets = np.array([target for _, target in turns], dtype=int)
+    clf = LogisticRegression(C=c, max_iter=2000).fit(matrix, targets)
+    weights = clf.coef_[0].astype(np.float16).astype(np.float32)  # as shipped
+    index = np.flatnonzero(np.abs(weights) >= GOODBYE_PRUNE_BELOW)
+    return GoodbyeModel(index=index.astype(np.int64), weights=weights[index], intercept=float(clf.intercept_[0]))
 
 
 def fit_platt(
@@ -321,34 +355,40 @@ def _present(data_dir: Path) -> list[Path]:
 
 def train(
     data_dir: Path, *, c: float = C, generic_scale: float = GENERIC_SCALE, folds: int = FOLDS,
-    embedding: StaticEmbedding | None = None, dense_scale: float = DENSE_SCALE,
+    embedding: StaticEmbedding | None = None, dense_scale: float = DENSE_SCALE, learn_goodbye: bool = True,
 ) -> tuple[LinearModel, dict[str, Any]]:
     """Fit on every training file of `data_dir`, calibrate on grouped out-of-fold margins."""
     return train_examples(
         load_training(data_dir), c=c, generic_scale=generic_scale, folds=folds, embedding=embedding,
-        dense_scale=dense_scale,
+        dense_scale=dense_scale, learn_goodbye=learn_goodbye,
     )
 
 
 def train_examples(
     examples: list[Example], *, c: float = C, generic_scale: float = GENERIC_SCALE, folds: int = FOLDS,
-    embedding: StaticEmbedding | None = None, dense_scale: float = DENSE_SCALE,
+    embedding: StaticEmbedding | None = None, dense_scale: float = DENSE_SCALE, learn_goodbye: bool = True,
 ) -> tuple[LinearModel, dict[str, Any]]:
     """Fit on `examples`, calibrate on grouped out-of-fold margins; return the model and a report.
 
-    With `embedding`, each sentence's static embedding (times `dense_scale`) is a feature too."""
-    prepared = [prepare(example) for example in examples]
+    With `embedding`, each sentence's static embedding (times `dense_scale`) is a feature too. With
+    `learn_goodbye`, a goodbye model (`fit_goodbye`) reads the user's turns, in training as at run
+    time; otherwise the goodbye pattern does."""
+    goodbye = fit_goodbye(examples) if learn_goodbye else None
+    prepared = [prepare(example, goodbye) for example in examples]
     fold = grouped_folds(examples, folds)
     oof = np.zeros((len(examples), len(TACTICS), 3))
     for k in range(folds):
         held = [i for i, f in enumerate(fold) if f == k]
         rest = [p for p, f in zip(prepared, fold, strict=True) if f != k]
         model_k = fit_linear(rest, c=c, generic_scale=generic_scale, embedding=embedding, dense_scale=dense_scale)
+        model_k = dataclasses.replace(model_k, goodbye=goodbye)
         oof[held] = response_features(model_k, [examples[i] for i in held])
     calibration, report = calibrate(oof, examples)
     final = fit_linear(prepared, c=c, generic_scale=generic_scale, embedding=embedding, dense_scale=dense_scale)
     platt_a, platt_b, platt_c, platt_d = calibration
-    model = dataclasses.replace(final, platt_a=platt_a, platt_b=platt_b, platt_c=platt_c, platt_d=platt_d)
+    model = dataclasses.replace(
+        final, platt_a=platt_a, platt_b=platt_b, platt_c=platt_c, platt_d=platt_d, goodbye=goodbye
+    )
     oof_scores = calibrated(oof[:, :, 0], oof[:, :, 1], oof[:, :, 2], *calibration)
     report["_oof_scores"] = oof_scores  # for crossval; not written to the model card
     report.update(
@@ -393,13 +433,15 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a static embedding table to weigh as well (e.g. the shipped "
                              f"{shipped_embedding_path().name}), or 'none': hashed features only")
     parser.add_argument("--dense-scale", type=float, default=DENSE_SCALE)
+    parser.add_argument("--goodbye", choices=("model", "pattern"), default="model",
+                        help="read goodbyes in the user's turn with a learned model (default) or the pattern only")
 
 
 def model_options(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword arguments of `train_examples` from the options of `add_model_arguments`."""
     embedding = None if args.embedding == "none" else load_embedding(args.embedding)
     return {"c": args.c, "generic_scale": args.generic_scale, "folds": args.folds, "embedding": embedding,
-            "dense_scale": args.dense_scale}
+            "dense_scale": args.dense_scale, "learn_goodbye": args.goodbye == "model"}
 
 
 def main(argv: list[str] | None = None) -> None:
