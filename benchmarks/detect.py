@@ -1,17 +1,16 @@
-"""Manipulation detector benchmark on one labelled split file.
+"""Manipulation detector benchmark on the final blind sets (or any labelled split file).
 
-    python benchmarks/detect.py [--split holdout_v|holdout_s|...|holdout_b|holdout|test|dev|train]
+    python benchmarks/detect.py [--split holdout_x,holdout_y|holdout_w|...|holdout|test|dev|train]
                                 [--data DIR_OR_FILE] [--json out.json]
 
-`--split holdout_v` (the default) reads `datasets/manipulation/holdout_v/holdout_v.jsonl`, the final
-blind set: written by someone else, never trained on, scored once for the figures in
-docs/detection.md. Every other split is training data now (the retired first-round `test`;
-`holdout`, `holdout_b` to `holdout_e`, `holdout_g`, `holdout_j`, `holdout_k`, `holdout_n`, `holdout_q`
-and `holdout_s`, the first eleven blind sets, each folded in after it was scored; `holdout_f`,
-`holdout_h`, `holdout_i`, `holdout_l`, `holdout_m`, `holdout_o`, `holdout_p`, `holdout_r`, `holdout_t`,
-`holdout_u` and `holdout_w`, written blind for training), so their figures are training-set figures.
-`--data` may also name any `.jsonl` file in the same schema, which is then scored whatever
-`--split` says.
+The default reads `datasets/manipulation/holdout_x/holdout_x.jsonl` and `holdout_y/holdout_y.jsonl`
+together: the final blind sets, each written by another author, never trained on, scored once for
+the figures in docs/detection.md (a line per set follows the totals). `--split` takes one split or
+several, comma-separated. Every other split is training data now (the retired first-round `test`,
+the earlier blind sets `holdout` and `holdout_b` to `holdout_v`, each folded in after it was scored,
+and the sets written blind for training; docs/dataset.md lists which is which), so their figures are
+training-set figures. `--data` may also name any `.jsonl` file in the same schema, which is then
+scored whatever `--split` says.
 
 Prints precision/recall/F1 for "manipulative vs not" (a response is manipulative when any
 finding scores >= the threshold) and per tactic, a calibration table, and the latency of one
@@ -27,7 +26,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from guard.detect.dataset import Example, load_file, load_split
+from guard.detect.dataset import Example, load_file, load_split, pen_of
 from guard.detect.detector import ManipulationDetector
 from guard.detect.model import load_model
 from guard.detect.patterns import TACTICS
@@ -35,7 +34,9 @@ from guard.detect.patterns import TACTICS
 THRESHOLD = 0.5
 DATA = Path("datasets/manipulation")
 # Blind sets B onwards live in holdout_<letter>/holdout_<letter>.jsonl; set A is plain holdout/.
-BLIND_SET_LETTERS = "bcdefghijklmnopqrstuvw"
+BLIND_SET_LETTERS = "bcdefghijklmnopqrstuvwxyz"
+# The final blind sets, scored together as one test (two authors, so no one writer's habits decide it).
+TEST_SPLITS = "holdout_x,holdout_y"
 SPLIT_FILES = {"train": "train.jsonl", "dev": "dev.jsonl", "test": "test.jsonl", "holdout": "holdout/holdout.jsonl"} | {
     f"holdout_{letter}": f"holdout_{letter}/holdout_{letter}.jsonl" for letter in BLIND_SET_LETTERS
 }
@@ -118,18 +119,29 @@ def latency(detector: ManipulationDetector, runs: int) -> dict[str, float]:
 
 
 def load_examples(data: Path, split: str) -> tuple[list[Example], str]:
-    """The examples to score and a name for them: a `.jsonl` file as given, else `split` of directory `data`."""
+    """The examples to score and a name for them: a `.jsonl` file as given, else the splits of directory
+    `data` named in `split` (comma-separated: scored together)."""
     if data.suffix == ".jsonl":
         return load_file(data), data.name
-    if split.startswith("holdout"):
-        return load_file(data / SPLIT_FILES[split]), split
-    return load_split(data, split), split
+    examples: list[Example] = []
+    for name in split.split(","):
+        examples += load_file(data / SPLIT_FILES[name]) if name.startswith("holdout") else load_split(data, name)
+    return examples, split
+
+
+def split_names(value: str) -> str:
+    """argparse type of `--split`: known split names, comma-separated."""
+    unknown = [name for name in value.split(",") if name not in SPLIT_FILES]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown split {', '.join(unknown)}; choose from {', '.join(SPLIT_FILES)}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description="Manipulation detector benchmark")
     parser.add_argument("--data", type=Path, default=DATA, help="dataset directory, or one .jsonl file to score")
-    parser.add_argument("--split", choices=tuple(SPLIT_FILES), default="holdout_v")
+    parser.add_argument("--split", type=split_names, default=TEST_SPLITS,
+                        help=f"one split or several, comma-separated (default {TEST_SPLITS})")
     parser.add_argument("--model", default=None)
     parser.add_argument("--threshold", type=float, default=THRESHOLD)
     parser.add_argument("--runs", type=int, default=500)
@@ -139,6 +151,11 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     detector = ManipulationDetector(load_model(args.model), min_score=args.threshold)
     examples, name = load_examples(args.data, args.split)
     result = evaluate(detector, examples, args.threshold)
+    pens = sorted({pen_of(example) for example in examples})
+    if len(pens) > 1:  # each author's set on its own as well
+        result["per_set"] = {
+            pen: evaluate(detector, [e for e in examples if pen_of(e) == pen], args.threshold)["overall"] for pen in pens
+        }
     result["latency"] = latency(detector, args.runs)
     result["split"], result["responses"], result["threshold"] = name, len(examples), args.threshold
     _print(result)
@@ -159,6 +176,13 @@ def _print(result: dict[str, object]) -> None:
     for name, m in rows.items():
         table.add_row(name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
     console.print(table)
+    if "per_set" in result:
+        sets = Table(title="manipulative vs not, per set")
+        for column in ("set", "precision", "recall", "F1", "support"):
+            sets.add_column(column, justify="right" if column != "set" else "left")
+        for name, m in result["per_set"].items():  # type: ignore[attr-defined]
+            sets.add_row(name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
+        console.print(sets)
     cal = Table(title="calibration (per tactic and response)")
     for column in ("score bin", "n", "mean score", "observed rate"):
         cal.add_column(column, justify="right")

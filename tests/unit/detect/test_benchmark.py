@@ -32,16 +32,18 @@ def _rows(count: int, start: int = 0) -> str:
 
 
 def test_benchmark_smoke(benchmark: ModuleType, tmp_path: Path) -> None:
-    """On five responses of the default split the benchmark prints its tables and writes metrics and latency."""
+    """On nine responses of the default splits the benchmark prints its tables and writes metrics and latency."""
     data = tmp_path / "data"
     data.mkdir()
-    (data / "holdout_v").mkdir()
-    (data / "holdout_v" / "holdout_v.jsonl").write_text(_rows(5), encoding="utf-8")
+    for letter, rows in (("x", _rows(5)), ("y", _rows(4, start=30).replace('"id": "dev-', '"id": "holdouty-'))):
+        (data / f"holdout_{letter}").mkdir()
+        (data / f"holdout_{letter}" / f"holdout_{letter}.jsonl").write_text(rows, encoding="utf-8")
     out = tmp_path / "detect.json"
     benchmark.main(["--data", str(data), "--runs", "3", "--json", str(out)])
     result = json.loads(out.read_text(encoding="utf-8"))
-    assert result["split"] == "holdout_v"
-    assert result["responses"] == 5
+    assert result["split"] == "holdout_x,holdout_y"
+    assert result["responses"] == 9
+    assert set(result["per_set"]) == {"base", "holdout_y"}  # each author's set on its own too
     assert set(result["overall"]) == {"precision", "recall", "f1", "support"}
     assert len(result["per_tactic"]) == 16
     assert result["latency"]["bytes"] >= 1024
@@ -76,7 +78,9 @@ def test_data_may_name_a_jsonl_file(benchmark: ModuleType, tmp_path: Path) -> No
     assert by_file["per_tactic"] == by_split["per_tactic"]
 
 
-def test_unknown_split_is_refused(benchmark: ModuleType) -> None:
-    """Only the named splits are accepted."""
-    with pytest.raises(SystemExit):
-        benchmark.main(["--split", "holdouts"])
+def test_unknown_split_is_refused(benchmark: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
+    """Only the named splits are accepted, alone or in a comma-separated list; the error names the stranger."""
+    for value in ("holdouts", "holdout_x,holdout_nope"):
+        with pytest.raises(SystemExit):
+            benchmark.main(["--split", value])
+        assert f"unknown split {value.split(',')[-1]}" in capsys.readouterr().err
