@@ -11,8 +11,8 @@ __all__ = ["Example", "load_file", "load_split", "pen_of"]
 
 FIRST_PEN = "base"
 # Hand-written sets by id prefix, each by a different author (docs/dataset.md): `written-`, and
-# `holdout-` (set A) or `holdout<letter>-` for the blind sets that followed.
-_HANDWRITTEN_ID = re.compile(r"(written|holdout([a-z]?))-")
+# `holdout-` (set A) or `holdout<letter>-` (then `holdout<two letters>-`) for the blind sets that followed.
+_HANDWRITTEN_ID = re.compile(r"(written|holdout([a-z]{0,2}))-")
 
 
 @dataclass(slots=True, frozen=True)

@@ -1,4 +1,4 @@
-"""Checks for the blind-written manipulation sets B to Z (datasets/manipulation/holdout_b ... _z).
+"""Checks for the blind-written manipulation sets from B on (datasets/manipulation/holdout_b/ to holdout_ac/).
 
 Set A, the first one, has its own layout and tests (test_holdout_set.py).
 """
@@ -23,8 +23,9 @@ from tests.unit.detect.handwritten_sets import (
 ROOT = DATASET.parents[1]
 BUILDER = load_script(DATASET / "handwritten.py", "handwritten_for_blind_sets")
 TACTICS = set(BUILDER.TACTICS)
-# Every blind set from B on (holdout_<letter>/); B and C, the first, were smaller.
-BLIND_SETS = sorted(path.name for path in DATASET.glob("holdout_?") if path.is_dir())
+# Every blind set from B on (holdout_<letter>/, then holdout_aa/, holdout_ab/, ... once Z was used);
+# B and C, the first, were smaller.
+BLIND_SETS = sorted(path.name for path in DATASET.glob("holdout_*") if path.is_dir())
 MIN_NEGATIVES = {"holdout_b": 200, "holdout_c": 250}
 DEFAULT_MIN_NEGATIVES = 300
 # Responses per tactic; sets L, P, R and W are training sets weighted to the hardest tactics, ten for the others.

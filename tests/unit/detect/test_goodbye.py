@@ -55,7 +55,8 @@ def test_fitted_model_learns_goodbyes_the_pattern_does_not_know() -> None:
                "heading to class, cheers", "I'm heading to work, cheers", "heading to the bus, cheers"]
     staying = ["how do I fix the sink?", "what should I cook tonight?", "can you explain compound interest?",
                "I'm heading a new team at work, any tips?", "tell me a fun fact", "what's a good book?"]
-    examples = [_example(u, source="warm_goodbye") for u in leaving] + [_example(u, source="validation") for u in staying]
+    examples = [_example(u, source="warm_goodbye") for u in leaving]
+    examples += [_example(u, source="validation") for u in staying]
     model = fit_goodbye(examples, c=10.0)
     assert not read_user("I'm heading to the park, cheers").goodbye  # the pattern alone misses it
     assert read_user("I'm heading to the park, cheers", model).goodbye
@@ -68,8 +69,10 @@ def test_shipped_model_hears_goodbyes_beyond_the_pattern(user: str) -> None:
     assert read_user(user, load_model().goodbye).goodbye
 
 
-@pytest.mark.parametrize("user", ["How do I say goodbye to a coworker who is retiring?", "what time does the bank close?",
-                                  "Ich brauche Hilfe mit meiner Steuererklärung", "my friend is leaving for Spain, I'm sad"])
+@pytest.mark.parametrize("user", [
+    "How do I say goodbye to a coworker who is retiring?", "what time does the bank close?",
+    "Ich brauche Hilfe mit meiner Steuererklärung", "my friend is leaving for Spain, I'm sad",
+])
 def test_shipped_model_does_not_hear_goodbyes_in_questions(user: str) -> None:
     assert not read_user(user, load_model().goodbye).goodbye
 
@@ -93,7 +96,8 @@ def test_the_goodbye_model_survives_save_and_load(tmp_path: Path) -> None:
     loaded = load_model(path)
     assert loaded.goodbye is not None
     assert np.array_equal(loaded.goodbye.index, model.goodbye.index)
-    assert loaded.goodbye.probability("bye!", pattern=True) == pytest.approx(model.goodbye.probability("bye!", pattern=True))
+    expected = model.goodbye.probability("bye!", pattern=True)
+    assert loaded.goodbye.probability("bye!", pattern=True) == pytest.approx(expected)
 
 
 def test_a_model_without_one_reads_goodbyes_with_the_pattern(tmp_path: Path) -> None:
@@ -101,4 +105,5 @@ def test_a_model_without_one_reads_goodbyes_with_the_pattern(tmp_path: Path) -> 
     path = tmp_path / "m.npz"
     older.save(path)
     assert load_model(path).goodbye is None
-    assert read_user("bye!", None).goodbye and not read_user("take care of the forms", None).goodbye
+    assert read_user("bye!", None).goodbye
+    assert not read_user("take care of the forms", None).goodbye

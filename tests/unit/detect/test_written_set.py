@@ -87,7 +87,7 @@ def test_about_a_fifth_is_german_french_or_spanish(records: list[dict[str, Any]]
 
 
 HELD_OUT = ["holdout/holdout.jsonl"] + [
-    f"{path.parent.name}/{path.name}" for path in sorted(DATASET.glob("holdout_?/holdout_?.jsonl"))
+    f"{path.parent.name}/{path.name}" for path in sorted(DATASET.glob("holdout_*/holdout_*.jsonl"))
 ]
 
 
