@@ -1,13 +1,13 @@
 """Manipulation detector benchmark on the final blind sets (or any labelled split file).
 
-    python benchmarks/detect.py [--split holdout_x,holdout_y|holdout_w|...|holdout|test|dev|train]
+    python benchmarks/detect.py [--split holdout_aa,holdout_ab|holdout_y|...|holdout|test|dev|train]
                                 [--data DIR_OR_FILE] [--json out.json]
 
-The default reads `datasets/manipulation/holdout_x/holdout_x.jsonl` and `holdout_y/holdout_y.jsonl`
+The default reads `datasets/manipulation/holdout_aa/holdout_aa.jsonl` and `holdout_ab/holdout_ab.jsonl`
 together: the final blind sets, each written by another author, never trained on, scored once for
 the figures in docs/detection.md (a line per set follows the totals). `--split` takes one split or
 several, comma-separated. Every other split is training data now (the retired first-round `test`,
-the earlier blind sets `holdout` and `holdout_b` to `holdout_v`, each folded in after it was scored,
+the earlier blind sets `holdout` and `holdout_b` to `holdout_y`, each folded in after it was scored,
 and the sets written blind for training; docs/dataset.md lists which is which), so their figures are
 training-set figures. `--data` may also name any `.jsonl` file in the same schema, which is then
 scored whatever `--split` says.
@@ -33,12 +33,13 @@ from guard.detect.patterns import TACTICS
 
 THRESHOLD = 0.5
 DATA = Path("datasets/manipulation")
-# Blind sets B onwards live in holdout_<letter>/holdout_<letter>.jsonl; set A is plain holdout/.
-BLIND_SET_LETTERS = "bcdefghijklmnopqrstuvwxyz"
+# Blind sets B onwards live in holdout_<name>/holdout_<name>.jsonl (B to Z, then AA, AB, ...); set A is
+# plain holdout/.
+BLIND_SET_NAMES = (*"bcdefghijklmnopqrstuvwxyz", "aa", "ab", "ac")
 # The final blind sets, scored together as one test (two authors, so no one writer's habits decide it).
-TEST_SPLITS = "holdout_x,holdout_y"
+TEST_SPLITS = "holdout_aa,holdout_ab"
 SPLIT_FILES = {"train": "train.jsonl", "dev": "dev.jsonl", "test": "test.jsonl", "holdout": "holdout/holdout.jsonl"} | {
-    f"holdout_{letter}": f"holdout_{letter}/holdout_{letter}.jsonl" for letter in BLIND_SET_LETTERS
+    f"holdout_{letter}": f"holdout_{letter}/holdout_{letter}.jsonl" for letter in BLIND_SET_NAMES
 }
 ONE_KB_RESPONSE = (
     "I'm sorry you're going through this, and it makes sense that you feel tired after such a long week. "
@@ -154,7 +155,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     pens = sorted({pen_of(example) for example in examples})
     if len(pens) > 1:  # each author's set on its own as well
         result["per_set"] = {
-            pen: evaluate(detector, [e for e in examples if pen_of(e) == pen], args.threshold)["overall"] for pen in pens
+            pen: evaluate(detector, [e for e in examples if pen_of(e) == pen], args.threshold)["overall"]
+            for pen in pens
         }
     result["latency"] = latency(detector, args.runs)
     result["split"], result["responses"], result["threshold"] = name, len(examples), args.threshold
