@@ -184,3 +184,21 @@ async def test_two_apps_in_one_process_keep_separate_counts(
     async for client in make_client(Guard(settings)):
         text = (await client.get("/metrics")).text
     assert value(text, "guard_exchanges_total", api="openai.chat", action="pass", status="2xx") == 0
+
+
+
+def test_a_route_lookup_that_fails_gives_the_unmatched_label() -> None:
+    """Labelling matches the routes again when routing left none in the scope (a 401 before
+    routing). FastAPI builds a route lazily at its first match, which can raise; the label is then
+    `<unmatched>` instead of an exception in the middleware that would reset the connection."""
+    from types import SimpleNamespace
+
+    from guard.proxy.metrics import _route_template
+
+    class LazyRoute:
+        def matches(self, scope: Any) -> Any:
+            raise RuntimeError("lazy route build failed")
+
+    app = SimpleNamespace(routes=[LazyRoute()])
+    scope = {"type": "http", "path": "/guard/consent/s/p", "method": "PUT", "app": app}
+    assert _route_template(scope) == "<unmatched>"
