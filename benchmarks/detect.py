@@ -26,7 +26,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from guard.detect.dataset import Example, load_file, load_split, pen_of
+from guard.detect.dataset import Example, load_file, pen_of
 from guard.detect.detector import ManipulationDetector
 from guard.detect.model import load_model
 from guard.detect.patterns import TACTICS
@@ -63,20 +63,28 @@ def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     return {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
 
 
-def evaluate(detector: ManipulationDetector, examples: Sequence[Example], threshold: float) -> dict[str, object]:
+def best_scores(detector: ManipulationDetector, examples: Sequence[Example]) -> list[list[float]]:
+    """Each response's score per tactic: its highest sentence score."""
+    out = []
+    for example in examples:
+        scores = detector.sentence_scores(example.response, user=example.user)
+        out.append([float(s) for s in scores.max(axis=0)] if len(scores) else [0.0] * len(TACTICS))
+    return out
+
+
+def evaluate(examples: Sequence[Example], scores: Sequence[Sequence[float]], threshold: float) -> dict[str, object]:
+    """The figures for `examples` from their `best_scores`."""
     overall = {"tp": 0, "fp": 0, "fn": 0}
     per = {t: {"tp": 0, "fp": 0, "fn": 0} for t in TACTICS}
     bins = [[0, 0, 0.0] for _ in range(10)]  # count, positives, sum of scores (per tactic-response)
     errors: list[dict[str, object]] = []
-    for example in examples:
-        scores = detector.sentence_scores(example.response, user=example.user)
-        best = scores.max(axis=0) if len(scores) else [0.0] * len(TACTICS)
+    for example, best in zip(examples, scores, strict=True):
         predicted = {t for t, s in zip(TACTICS, best, strict=True) if s >= threshold}
         for tactic, score in zip(TACTICS, best, strict=True):
             cell = bins[min(int(score * 10), 9)]
             cell[0] += 1
             cell[1] += tactic in example.labels
-            cell[2] += float(score)
+            cell[2] += score
         is_pos, says_pos = bool(example.labels), bool(predicted)
         overall["tp"] += is_pos and says_pos
         overall["fp"] += says_pos and not is_pos
@@ -124,10 +132,7 @@ def load_examples(data: Path, split: str) -> tuple[list[Example], str]:
     `data` named in `split` (comma-separated: scored together)."""
     if data.suffix == ".jsonl":
         return load_file(data), data.name
-    examples: list[Example] = []
-    for name in split.split(","):
-        examples += load_file(data / SPLIT_FILES[name]) if name.startswith("holdout") else load_split(data, name)
-    return examples, split
+    return [example for name in split.split(",") for example in load_file(data / SPLIT_FILES[name])], split
 
 
 def split_names(value: str) -> str:
@@ -151,12 +156,16 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
 
     detector = ManipulationDetector(load_model(args.model), min_score=args.threshold)
     examples, name = load_examples(args.data, args.split)
-    result = evaluate(detector, examples, args.threshold)
-    pens = sorted({pen_of(example) for example in examples})
-    if len(pens) > 1:  # each author's set on its own as well
+    scores = best_scores(detector, examples)
+    result = evaluate(examples, scores, args.threshold)
+    pens = [pen_of(example) for example in examples]
+    if len(set(pens)) > 1:  # each author's set on its own as well, from the same scores
         result["per_set"] = {
-            pen: evaluate(detector, [e for e in examples if pen_of(e) == pen], args.threshold)["overall"]
-            for pen in pens
+            pen: evaluate(
+                [e for e, p in zip(examples, pens, strict=True) if p == pen],
+                [s for s, p in zip(scores, pens, strict=True) if p == pen], args.threshold,
+            )["overall"]
+            for pen in sorted(set(pens))
         }
     result["latency"] = latency(detector, args.runs)
     result["split"], result["responses"], result["threshold"] = name, len(examples), args.threshold
