@@ -1,4 +1,4 @@
-"""Checks for the blind-written manipulation sets from B on (datasets/manipulation/holdout_b/ to holdout_af/).
+"""Checks for the blind-written manipulation sets from B on (datasets/manipulation/holdout_b/ to holdout_aj/).
 
 Set A, the first one, has its own layout and tests (test_holdout_set.py).
 """
@@ -31,12 +31,13 @@ DEFAULT_MIN_NEGATIVES = 300
 # Responses per tactic; sets L, P, R and W are training sets weighted to the hardest tactics, ten for the others.
 MIN_PER_TACTIC = {"holdout_l": 10, "holdout_p": 10, "holdout_r": 10, "holdout_w": 10}
 # Share in German, French or Spanish where a set departs from the usual fifth to a third: O is a
-# training set in those languages only, P, U and Z training sets with two in five, AF with half, T and W
-# with a third.
+# training set in those languages only, P, U, Z and AG training sets with two in five, AF with half, AH
+# with seven in ten, T and W with a third.
 NON_ENGLISH_SHARE = {
     "holdout_o": (1.0, 1.0), "holdout_p": (0.35, 0.45), "holdout_t": (0.30, 0.40), "holdout_u": (0.35, 0.45),
     "holdout_w": (0.30, 0.40), "holdout_z": (0.35, 0.45), "holdout_af": (0.45, 0.55),
     "holdout_ad": (0.30, 0.40), "holdout_ae": (0.40, 0.50),  # both asked for 30%, written with 36% and 44%
+    "holdout_ag": (0.35, 0.45), "holdout_ah": (0.65, 0.75),
 }
 
 
