@@ -1,13 +1,14 @@
 """Manipulation detector benchmark on the final blind sets (or any labelled split file).
 
-    python benchmarks/detect.py [--split holdout_aa,holdout_ab|holdout_y|...|holdout|test|dev|train]
+    python benchmarks/detect.py [--split holdout_ad,holdout_ae|holdout_y|...|holdout|test|dev|train]
                                 [--data DIR_OR_FILE] [--json out.json]
 
-The default reads `datasets/manipulation/holdout_aa/holdout_aa.jsonl` and `holdout_ab/holdout_ab.jsonl`
+The default reads `datasets/manipulation/holdout_ad/holdout_ad.jsonl` and `holdout_ae/holdout_ae.jsonl`
 together: the final blind sets, each written by another author, never trained on, scored once for
 the figures in docs/detection.md (a line per set follows the totals). `--split` takes one split or
-several, comma-separated. Every other split is training data now (the retired first-round `test`,
-the earlier blind sets `holdout` and `holdout_b` to `holdout_y`, each folded in after it was scored,
+several, comma-separated. Every other split but `holdout_ai` and `holdout_aj` (a later release's
+test, not to be scored before then) is training data now (the retired first-round `test`,
+the earlier blind sets `holdout` and `holdout_b` to `holdout_ab`, each folded in after it was scored,
 and the sets written blind for training; docs/dataset.md lists which is which), so their figures are
 training-set figures. `--data` may also name any `.jsonl` file in the same schema, which is then
 scored whatever `--split` says.
@@ -35,9 +36,9 @@ THRESHOLD = 0.5
 DATA = Path("datasets/manipulation")
 # Blind sets B onwards live in holdout_<name>/holdout_<name>.jsonl (B to Z, then AA, AB, ...); set A is
 # plain holdout/.
-BLIND_SET_NAMES = (*"bcdefghijklmnopqrstuvwxyz", "aa", "ab", "ac", "ad", "ae", "af")
+BLIND_SET_NAMES = (*"bcdefghijklmnopqrstuvwxyz", "aa", "ab", "ac", "ad", "ae", "af", "ag", "ah", "ai", "aj")
 # The final blind sets, scored together as one test (two authors, so no one writer's habits decide it).
-TEST_SPLITS = "holdout_aa,holdout_ab"
+TEST_SPLITS = "holdout_ad,holdout_ae"
 SPLIT_FILES = {"train": "train.jsonl", "dev": "dev.jsonl", "test": "test.jsonl", "holdout": "holdout/holdout.jsonl"} | {
     f"holdout_{letter}": f"holdout_{letter}/holdout_{letter}.jsonl" for letter in BLIND_SET_NAMES
 }

@@ -6,20 +6,21 @@ One logistic regression per tactic over hashed sentence features (scikit-learn, 
 `--embedding TABLE`, the sentence's static embedding too, see `guard.detect.embedding`) on
 every labelled file of the dataset (`TRAINING_FILES`: train, dev, the retired test split, the
 hand-written set `written/written.jsonl`, which another author wrote without reading the detector,
-the first fourteen blind sets `holdout/`, `holdout_b/` to `holdout_e/`, `holdout_g/`, `holdout_j/`,
-`holdout_k/`, `holdout_n/`, `holdout_q/`, `holdout_s/`, `holdout_v/`, `holdout_x/` and `holdout_y/`,
-each folded in after it was scored, and `holdout_f/`, `holdout_h/`, `holdout_i/`, `holdout_l/`,
-`holdout_m/`, `holdout_o/`, `holdout_p/`, `holdout_r/`, `holdout_t/`, `holdout_u/`, `holdout_w/`,
-`holdout_z/` and `holdout_ac/`, written blind for training). First a goodbye model learns from the
+the first sixteen blind sets `holdout/`, `holdout_b/` to `holdout_e/`, `holdout_g/`, `holdout_j/`,
+`holdout_k/`, `holdout_n/`, `holdout_q/`, `holdout_s/`, `holdout_v/`, `holdout_x/`, `holdout_y/`,
+`holdout_aa/` and `holdout_ab/`, each folded in after it was scored, and `holdout_f/`, `holdout_h/`,
+`holdout_i/`, `holdout_l/`, `holdout_m/`, `holdout_o/`, `holdout_p/`, `holdout_r/`, `holdout_t/`,
+`holdout_u/`, `holdout_w/`, `holdout_z/`, `holdout_ac/`, `holdout_af/`, `holdout_ag/` and `holdout_ah/`,
+written blind for training). First a goodbye model learns from the
 user turns which of them take leave (`fit_goodbye`); the sentences are then read in the context it
 gives, as at run time.
 Calibration: 5-fold cross-validation grouped by source phrase (so variants of one phrase never sit
 on both sides) gives out-of-fold margins for every response; a per-tactic logistic fit on them at
 response level (the highest sentence margin of a response, the runner-up sentence's margin and the
 response's length, against its labels) makes a score of 0.5 mean "more likely than not" for every
-tactic. The final blind sets (`datasets/manipulation/holdout_aa/` and `holdout_ab/`) are never
-read. Weights are exported to a plain `.npz` evaluated by `guard.detect.model` with numpy; no pickle
-is shipped. Deterministic for a given dataset.
+tactic. The final blind sets (`datasets/manipulation/holdout_ad/` and `holdout_ae/`) and a later
+release's (`holdout_ai/` and `holdout_aj/`) are never read. Weights are exported to a plain `.npz`
+evaluated by `guard.detect.model` with numpy; no pickle is shipped. Deterministic for a given dataset.
 """
 
 from __future__ import annotations
@@ -50,13 +51,14 @@ __all__ = [
     "train_examples",
 ]
 
-# The old test split was retired as a measure and folded in; so were the first fourteen blind sets
+# The old test split was retired as a measure and folded in; so were the first sixteen blind sets
 # (holdout/ to holdout_e/, holdout_g/, holdout_j/, holdout_k/, holdout_n/, holdout_q/, holdout_s/,
-# holdout_v/, holdout_x/, holdout_y/), each once it had been scored (docs/dataset.md), and holdout_f/,
-# holdout_h/, holdout_i/, holdout_l/, holdout_m/, holdout_o/, holdout_p/, holdout_r/, holdout_t/,
-# holdout_u/, holdout_w/, holdout_z/ and holdout_ac/, written blind for training. The final blind sets,
-# holdout_aa/ and holdout_ab/, are never read. Files are listed in the order they joined (the digest
-# and the fit follow it).
+# holdout_v/, holdout_x/, holdout_y/, holdout_aa/, holdout_ab/), each once it had been scored
+# (docs/dataset.md), and holdout_f/, holdout_h/, holdout_i/, holdout_l/, holdout_m/, holdout_o/,
+# holdout_p/, holdout_r/, holdout_t/, holdout_u/, holdout_w/, holdout_z/, holdout_ac/, holdout_af/,
+# holdout_ag/ and holdout_ah/, written blind for training. The final blind sets, holdout_ad/ and
+# holdout_ae/, and a later release's, holdout_ai/ and holdout_aj/, are never read. Files are listed in
+# the order they joined (the digest and the fit follow it).
 TRAINING_FILES = (
     "train.jsonl", "dev.jsonl", "test.jsonl", "written/written.jsonl", "holdout/holdout.jsonl",
     "holdout_b/holdout_b.jsonl", "holdout_c/holdout_c.jsonl", "holdout_d/holdout_d.jsonl", "holdout_e/holdout_e.jsonl",
@@ -66,6 +68,8 @@ TRAINING_FILES = (
     "holdout_q/holdout_q.jsonl", "holdout_t/holdout_t.jsonl", "holdout_u/holdout_u.jsonl",
     "holdout_s/holdout_s.jsonl", "holdout_w/holdout_w.jsonl", "holdout_v/holdout_v.jsonl", "holdout_z/holdout_z.jsonl",
     "holdout_x/holdout_x.jsonl", "holdout_y/holdout_y.jsonl", "holdout_ac/holdout_ac.jsonl",
+    "holdout_aa/holdout_aa.jsonl", "holdout_ab/holdout_ab.jsonl", "holdout_af/holdout_af.jsonl",
+    "holdout_ag/holdout_ag.jsonl", "holdout_ah/holdout_ah.jsonl",
 )
 BUCKETS = 1 << 18
 C = 0.6  # inverse L2 strength; leave-one-pen-out mean F1 0.833 at 0.15, 0.841 at 0.3, 0.842 at 0.6 and 1.0

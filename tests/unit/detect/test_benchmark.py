@@ -35,15 +35,15 @@ def test_benchmark_smoke(benchmark: ModuleType, tmp_path: Path) -> None:
     """On nine responses of the default splits the benchmark prints its tables and writes metrics and latency."""
     data = tmp_path / "data"
     data.mkdir()
-    for name, rows in (("aa", _rows(5)), ("ab", _rows(4, start=30).replace('"id": "dev-', '"id": "holdoutab-'))):
+    for name, rows in (("ad", _rows(5)), ("ae", _rows(4, start=30).replace('"id": "dev-', '"id": "holdoutae-'))):
         (data / f"holdout_{name}").mkdir()
         (data / f"holdout_{name}" / f"holdout_{name}.jsonl").write_text(rows, encoding="utf-8")
     out = tmp_path / "detect.json"
     benchmark.main(["--data", str(data), "--runs", "3", "--json", str(out)])
     result = json.loads(out.read_text(encoding="utf-8"))
-    assert result["split"] == "holdout_aa,holdout_ab"
+    assert result["split"] == "holdout_ad,holdout_ae"
     assert result["responses"] == 9
-    assert set(result["per_set"]) == {"base", "holdout_ab"}  # each author's set on its own too
+    assert set(result["per_set"]) == {"base", "holdout_ae"}  # each author's set on its own too
     assert set(result["overall"]) == {"precision", "recall", "f1", "support"}
     assert len(result["per_tactic"]) == 16
     assert result["latency"]["bytes"] >= 1024
