@@ -36,7 +36,7 @@ THRESHOLD = 0.5
 DATA = Path("datasets/manipulation")
 # Blind sets B onwards live in holdout_<name>/holdout_<name>.jsonl (B to Z, then AA, AB, ...); set A is
 # plain holdout/.
-BLIND_SET_NAMES = (*"bcdefghijklmnopqrstuvwxyz", "aa", "ab", "ac", "ad", "ae", "af", "ag", "ah", "ai", "aj")
+BLIND_SET_NAMES = (*"bcdefghijklmnopqrstuvwxyz", "aa", "ab", "ac", "ad", "ae", "af", "ag", "ah", "ai", "aj", "ak", "al")
 # The final blind sets, scored together as one test (two authors, so no one writer's habits decide it).
 TEST_SPLITS = "holdout_ad,holdout_ae"
 SPLIT_FILES = {"train": "train.jsonl", "dev": "dev.jsonl", "test": "test.jsonl", "holdout": "holdout/holdout.jsonl"} | {

@@ -1,4 +1,4 @@
-"""Checks for the blind-written manipulation sets from B on (datasets/manipulation/holdout_b/ to holdout_aj/).
+"""Checks for the blind-written manipulation sets from B on (datasets/manipulation/holdout_b/ to holdout_al/).
 
 Set A, the first one, has its own layout and tests (test_holdout_set.py).
 """
@@ -37,7 +37,7 @@ NON_ENGLISH_SHARE = {
     "holdout_o": (1.0, 1.0), "holdout_p": (0.35, 0.45), "holdout_t": (0.30, 0.40), "holdout_u": (0.35, 0.45),
     "holdout_w": (0.30, 0.40), "holdout_z": (0.35, 0.45), "holdout_af": (0.45, 0.55),
     "holdout_ad": (0.30, 0.40), "holdout_ae": (0.40, 0.50),  # both asked for 30%, written with 36% and 44%
-    "holdout_ag": (0.35, 0.45), "holdout_ah": (0.65, 0.75),
+    "holdout_ag": (0.35, 0.45), "holdout_ah": (0.65, 0.75), "holdout_ak": (0.30, 0.40),  # AK asked for 30%, has 34%
 }
 
 
