@@ -6,7 +6,8 @@
 The default reads `datasets/manipulation/holdout_ad/holdout_ad.jsonl` and `holdout_ae/holdout_ae.jsonl`
 together: the final blind sets, each written by another author, never trained on, scored once for
 the figures in docs/detection.md (a line per set follows the totals). `--split` takes one split or
-several, comma-separated. Every other split but `holdout_ai` and `holdout_aj` (a later release's
+several, comma-separated; `--split holdout_ai,holdout_aj,holdout_ak,holdout_al` repeats the
+confirmation in docs/detection.md. Every other split but `holdout_am` and `holdout_an` (the next
 test, not to be scored before then) is training data now (the retired first-round `test`,
 the earlier blind sets `holdout` and `holdout_b` to `holdout_ab`, each folded in after it was scored,
 and the sets written blind for training; docs/dataset.md lists which is which), so their figures are
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import time
 from collections.abc import Sequence
@@ -34,14 +36,12 @@ from guard.detect.patterns import TACTICS
 
 THRESHOLD = 0.5
 DATA = Path("datasets/manipulation")
-# Blind sets B onwards live in holdout_<name>/holdout_<name>.jsonl (B to Z, then AA, AB, ...); set A is
-# plain holdout/.
-BLIND_SET_NAMES = (*"bcdefghijklmnopqrstuvwxyz", "aa", "ab", "ac", "ad", "ae", "af", "ag", "ah", "ai", "aj", "ak", "al")
 # The final blind sets, scored together as one test (two authors, so no one writer's habits decide it).
 TEST_SPLITS = "holdout_ad,holdout_ae"
-SPLIT_FILES = {"train": "train.jsonl", "dev": "dev.jsonl", "test": "test.jsonl", "holdout": "holdout/holdout.jsonl"} | {
-    f"holdout_{letter}": f"holdout_{letter}/holdout_{letter}.jsonl" for letter in BLIND_SET_NAMES
-}
+# The generated splits and set A (plain holdout/); blind sets B onwards (B to Z, then AA, AB, ...) live in
+# holdout_<name>/holdout_<name>.jsonl and are found by that name (`split_file`), so a new set needs no entry.
+SPLIT_FILES = {"train": "train.jsonl", "dev": "dev.jsonl", "test": "test.jsonl", "holdout": "holdout/holdout.jsonl"}
+_BLIND_SET = re.compile(r"holdout_[a-z]{1,2}")
 ONE_KB_RESPONSE = (
     "I'm sorry you're going through this, and it makes sense that you feel tired after such a long week. "
     "It sounds like the move took away a lot of your support. Is there a friend you trust who you could "
@@ -133,14 +133,22 @@ def load_examples(data: Path, split: str) -> tuple[list[Example], str]:
     `data` named in `split` (comma-separated: scored together)."""
     if data.suffix == ".jsonl":
         return load_file(data), data.name
-    return [example for name in split.split(",") for example in load_file(data / SPLIT_FILES[name])], split
+    return [example for name in split.split(",") for example in load_file(data / split_file(name))], split
+
+
+def split_file(name: str) -> str:
+    """The file of split `name`, relative to the dataset directory."""
+    return SPLIT_FILES.get(name) or f"{name}/{name}.jsonl"
 
 
 def split_names(value: str) -> str:
     """argparse type of `--split`: known split names, comma-separated."""
-    unknown = [name for name in value.split(",") if name not in SPLIT_FILES]
+    unknown = [name for name in value.split(",") if name not in SPLIT_FILES and not _BLIND_SET.fullmatch(name)]
     if unknown:
-        raise argparse.ArgumentTypeError(f"unknown split {', '.join(unknown)}; choose from {', '.join(SPLIT_FILES)}")
+        raise argparse.ArgumentTypeError(
+            f"unknown split {', '.join(unknown)}; choose from {', '.join(SPLIT_FILES)} "
+            "or a blind set (holdout_b, ..., holdout_z, holdout_aa, ...)"
+        )
     return value
 
 

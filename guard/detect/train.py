@@ -18,9 +18,10 @@ Calibration: 5-fold cross-validation grouped by source phrase (so variants of on
 on both sides) gives out-of-fold margins for every response; a per-tactic logistic fit on them at
 response level (the highest sentence margin of a response, the runner-up sentence's margin and the
 response's length, against its labels) makes a score of 0.5 mean "more likely than not" for every
-tactic. The final blind sets (`datasets/manipulation/holdout_ad/` and `holdout_ae/`) and a later
-release's (`holdout_ai/` and `holdout_aj/`) are never read. Weights are exported to a plain `.npz`
-evaluated by `guard.detect.model` with numpy; no pickle is shipped. Deterministic for a given dataset.
+tactic. The final blind sets (`datasets/manipulation/holdout_ad/` and `holdout_ae/`), the
+confirmation sets (`holdout_ai/` to `holdout_al/`) and the next test (`holdout_am/`, `holdout_an/`)
+are never read. Weights are exported to a plain `.npz` evaluated by `guard.detect.model` with numpy;
+no pickle is shipped. Deterministic for a given dataset.
 """
 
 from __future__ import annotations
@@ -57,8 +58,9 @@ __all__ = [
 # (docs/dataset.md), and holdout_f/, holdout_h/, holdout_i/, holdout_l/, holdout_m/, holdout_o/,
 # holdout_p/, holdout_r/, holdout_t/, holdout_u/, holdout_w/, holdout_z/, holdout_ac/, holdout_af/,
 # holdout_ag/ and holdout_ah/, written blind for training. The final blind sets, holdout_ad/ and
-# holdout_ae/, and a later release's, holdout_ai/ and holdout_aj/, are never read. Files are listed in
-# the order they joined (the digest and the fit follow it).
+# holdout_ae/, the confirmation sets holdout_ai/ to holdout_al/ and the next test, holdout_am/ and
+# holdout_an/, are never read. Files are listed in the order they joined (the digest and the fit
+# follow it).
 TRAINING_FILES = (
     "train.jsonl", "dev.jsonl", "test.jsonl", "written/written.jsonl", "holdout/holdout.jsonl",
     "holdout_b/holdout_b.jsonl", "holdout_c/holdout_c.jsonl", "holdout_d/holdout_d.jsonl", "holdout_e/holdout_e.jsonl",

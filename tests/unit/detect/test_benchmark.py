@@ -84,3 +84,13 @@ def test_unknown_split_is_refused(benchmark: ModuleType, capsys: pytest.CaptureF
         with pytest.raises(SystemExit):
             benchmark.main(["--split", value])
         assert f"unknown split {value.split(',')[-1]}" in capsys.readouterr().err
+
+
+def test_a_new_blind_set_is_found_by_its_name(benchmark: ModuleType, tmp_path: Path) -> None:
+    """A blind set written after the benchmark (here `holdout_zz`) is scored by name, with no list to extend."""
+    (tmp_path / "holdout_zz").mkdir()
+    (tmp_path / "holdout_zz" / "holdout_zz.jsonl").write_text(_rows(6), encoding="utf-8")
+    result = benchmark.main(["--data", str(tmp_path), "--split", "holdout_zz", "--runs", "2",
+                             "--json", str(tmp_path / "zz.json")])
+    assert result["split"] == "holdout_zz"
+    assert result["responses"] == 6

@@ -1,4 +1,4 @@
-"""Checks for the blind-written manipulation sets from B on (datasets/manipulation/holdout_b/ to holdout_al/).
+"""Checks for the blind-written manipulation sets from B on (datasets/manipulation/holdout_b/ to holdout_an/).
 
 Set A, the first one, has its own layout and tests (test_holdout_set.py).
 """
