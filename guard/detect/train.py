@@ -11,9 +11,8 @@ the first sixteen blind sets `holdout/`, `holdout_b/` to `holdout_e/`, `holdout_
 `holdout_aa/` and `holdout_ab/`, each folded in after it was scored, and `holdout_f/`, `holdout_h/`,
 `holdout_i/`, `holdout_l/`, `holdout_m/`, `holdout_o/`, `holdout_p/`, `holdout_r/`, `holdout_t/`,
 `holdout_u/`, `holdout_w/`, `holdout_z/`, `holdout_ac/`, `holdout_af/`, `holdout_ag/` and `holdout_ah/`,
-written blind for training). First a goodbye model learns from the
-user turns which of them take leave (`fit_goodbye`); the sentences are then read in the context it
-gives, as at run time.
+written blind for training). First a goodbye model learns from the user turns which of them take
+leave (`fit_goodbye`); the sentences are then read in the context it gives, as at run time.
 Calibration: 5-fold cross-validation grouped by source phrase (so variants of one phrase never sit
 on both sides) gives out-of-fold margins for every response; a per-tactic logistic fit on them at
 response level (the highest sentence margin of a response, the runner-up sentence's margin and the

@@ -186,7 +186,6 @@ async def test_two_apps_in_one_process_keep_separate_counts(
     assert value(text, "guard_exchanges_total", api="openai.chat", action="pass", status="2xx") == 0
 
 
-
 def test_a_route_lookup_that_fails_gives_the_unmatched_label() -> None:
     """Labelling matches the routes again when routing left none in the scope (a 401 before
     routing). FastAPI builds a route lazily at its first match, which can raise; the label is then
